@@ -1,0 +1,40 @@
+import { EXIT, UsageError } from "./cli-config.js";
+import { titleCommand, titleUsage } from "./title-command.js";
+
+type Command = (
+  args: string[],
+  out: (text: string) => void,
+  err: (text: string) => void,
+) => number | Promise<number>;
+
+/** Every command of the CLI: name → implementation and one usage line. Features add theirs here. */
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  title: { run: titleCommand, usage: titleUsage },
+};
+
+/** Runs the CLI with `args` (without `node` and the script); returns the exit code. */
+export async function runCli(
+  args: string[],
+  out: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
+  err: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
+): Promise<number> {
+  const [name, ...rest] = args;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    err(
+      `${name ? `unknown command "${name}"\n` : ""}usage:\n${Object.values(COMMANDS)
+        .map((c) => `  ${c.usage}`)
+        .join("\n")}`,
+    );
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, out, err);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      err(`error: ${(error as Error).message}`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,47 @@
+import type { Context } from "probot";
+import deepmerge from "deepmerge";
+import { memoizeForEvent } from "../util/event-memo.js";
+import { err, type Result } from "../util/result.js";
+import { CONFIG_FILE, type Config } from "./schema.js";
+import { parseConfig, type ConfigProblem } from "./parse-config.js";
+
+/** `_extends` bases are merged key by key; a list in the repository's file replaces the base's list. */
+export const MERGE_OPTIONS = { arrayMerge: (_base: unknown[], override: unknown[]) => override };
+
+/**
+ * Reads `.github/gitops-release-bot.yml` from the repository's default branch (a PR cannot weaken its own checks),
+ * following `_extends` to other repositories such as the organization's `.github`. A missing file means the defaults.
+ * Invalid content is returned as problems, never thrown; API failures other than "not found" are thrown.
+ */
+export function loadConfig(
+  context: Pick<Context, "config" | "payload">,
+): Promise<Result<Config, ConfigProblem[]>> {
+  return memoizeForEvent(context.payload, "config", async () => {
+    let raw: unknown;
+    try {
+      raw = await context.config(CONFIG_FILE, undefined, MERGE_OPTIONS);
+    } catch (error) {
+      const problem = configReadProblem(error);
+      if (!problem) throw error;
+      return err([problem]);
+    }
+    return parseConfig(raw ?? {});
+  });
+}
+
+/** Turns the config plugin's "cannot parse" errors into a problem; returns null for errors that are not the file's. */
+export function configReadProblem(error: unknown): ConfigProblem | null {
+  if (!(error instanceof Error) || !error.message.includes("[@probot/octokit-plugin-config]")) return null;
+  const cause = error.cause instanceof Error ? error.cause.message : "";
+  const reason = error.message.replace(/^\[@probot\/octokit-plugin-config\]\s*/, "");
+  return {
+    path: "(file)",
+    value: undefined,
+    message: `${reason}${cause ? `: ${cause.split("\n")[0]}` : ""}. Fix the YAML syntax (a YAML linter shows the line).`,
+  };
+}
+
+/** Merges the files of an `_extends` chain (base first) the same way `context.config` does. */
+export function mergeConfigFiles(configs: object[]): Record<string, unknown> {
+  return deepmerge.all([{}, ...configs], MERGE_OPTIONS) as Record<string, unknown>;
+}

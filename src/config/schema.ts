@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { prTitleSchema } from "./sections/pr-title.js";
+
+/** The repository's configuration file, read from the default branch through Probot (`_extends` supported). */
+export const CONFIG_FILE = "gitops-release-bot.yml";
+export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
+
+/**
+ * The whole configuration. Every section is optional: a missing file or section means the defaults below.
+ * Unknown keys are rejected so that a typo never silently disables a rule.
+ */
+export const configSchema = z
+  .strictObject({
+    prTitle: prTitleSchema.prefault({}),
+  })
+  .describe(
+    "Configuration of gitops-release-bot, in `.github/gitops-release-bot.yml` on the default branch.",
+  );
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,10 @@
+import type { ProbotOctokit } from "probot";
+
+/** The authenticated client Probot gives each event. */
+export type Octokit = InstanceType<typeof ProbotOctokit>;
+
+/** Owner and name of a repository, as `context.repo()` returns them. */
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}

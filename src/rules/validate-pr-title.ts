@@ -1,0 +1,169 @@
+import type { PrTitleConfig } from "../config/sections/pr-title.js";
+import { parseConventionalCommit } from "./parse-conventional-commit.js";
+
+export interface TitleProblem {
+  /** A stable rule id (commitlint's names where one exists). */
+  rule: string;
+  /** What is wrong, quoting the bad part, and how to fix it. */
+  message: string;
+}
+
+export interface TitleVerdict {
+  valid: boolean;
+  type: string | null;
+  scope: string | null;
+  subject: string | null;
+  breaking: boolean;
+  problems: TitleProblem[];
+  /** A corrected title, when one can be derived from what was written. */
+  suggestion: string | null;
+}
+
+type TitleRules = Pick<
+  PrTitleConfig,
+  "types" | "requireScope" | "scopes" | "subjectCase" | "maxHeaderLength"
+>;
+
+// Lenient reading used only to derive a suggestion: tolerates case, spaces around `:` and a missing space after it.
+const LENIENT_HEADER = /^\s*([A-Za-z][\w-]*)\s*(?:\(\s*([^()]*?)\s*\))?\s*(!)?\s*:\s*(.*?)\s*$/su;
+
+/** Checks a PR title (or a squash subject without its `(#N)`) against the naming convention. */
+export function validatePrTitle(input: { title: string }, rules: TitleRules): TitleVerdict {
+  const { title } = input;
+  const problems: TitleProblem[] = [];
+  const add = (rule: string, message: string) => problems.push({ rule, message });
+
+  if (title.trim() === "") {
+    add(
+      "header-empty",
+      `The title is empty. Write it as \`type(scope): subject\`, e.g. \`${rules.types[0]}: add x\`.`,
+    );
+    return verdict(problems, null, null, null, false, null);
+  }
+  if (/[\r\n]/.test(title)) add("header-single-line", "The title spans several lines: keep it on one line.");
+  if (title !== title.trim()) add("header-trim", "The title starts or ends with white space: remove it.");
+
+  const length = [...title.trim()].length;
+  if (length > rules.maxHeaderLength) {
+    add(
+      "header-max-length",
+      `The title is ${length} characters long; at most ${rules.maxHeaderLength} are allowed. Shorten the subject.`,
+    );
+  }
+
+  const parsed = /[\r\n]/.test(title) ? null : parseConventionalCommit(title.trim());
+  if (!parsed?.type || parsed.subject === null) {
+    const suggestion = suggestTitle(title, rules);
+    const example =
+      suggestion ?? `<type>: ${lowerFirst(title.replace(/\s+/g, " ").trim()).replace(/[.\s]+$/u, "")}`;
+    add(
+      "header-format",
+      `The title is not a Conventional Commits header \`type(scope): subject\`. Start it with an allowed type, an ` +
+        `optional scope in parentheses, then \`: \` and a short lower-case subject, e.g. \`${example}\`` +
+        (suggestion
+          ? "."
+          : ` where <type> is one of the allowed types (for example \`${rules.types.includes("chore") ? "chore" : rules.types[0]}\`).`),
+    );
+    return verdict(problems, null, null, null, false, suggestion);
+  }
+
+  const { type, scope, subject, breaking } = parsed;
+  if (!rules.types.includes(type)) {
+    const lower = type.toLowerCase();
+    if (rules.types.includes(lower)) {
+      add("type-case", `The type \`${type}\` must be lower-case: write \`${lower}\`.`);
+    } else {
+      const near = closestType(type, rules.types);
+      add(
+        "type-enum",
+        `The type \`${type}\` is not allowed${near ? `; did you mean \`${near}\`?` : "."} Use one of the allowed types.`,
+      );
+    }
+  }
+  if (/^\w*\(\s*\)/.test(title.trim()))
+    add("scope-empty", "The scope `()` is empty: name the area, or drop the parentheses.");
+  if (scope === null && rules.requireScope) {
+    add(
+      "scope-required",
+      `A scope is required: \`${type}(<scope>): ${subject}\`, naming the area the change touches.`,
+    );
+  }
+  if (scope !== null && scope.trim() !== "" && rules.scopes && !rules.scopes.includes(scope)) {
+    add(
+      "scope-enum",
+      `The scope \`${scope}\` is not allowed. Allowed scopes: ${rules.scopes.map((s) => `\`${s}\``).join(", ")}.`,
+    );
+  }
+  if (subject.trim() === "") {
+    add("subject-empty", "The subject after `: ` is empty: say what the change does, e.g. `add x`.");
+  } else {
+    if (subject !== subject.trimStart()) add("subject-spacing", "Use exactly one space after the colon.");
+    if (/\.\s*$/.test(subject)) add("subject-full-stop", "The subject ends with a period: remove it.");
+    if (rules.subjectCase === "lower" && /^\s*\p{Lu}\p{Ll}/u.test(subject)) {
+      add(
+        "subject-case",
+        `The subject must start with a lower-case letter: \`${lowerFirst(subject.trim())}\`.`,
+      );
+    }
+  }
+  const suggestion = problems.length ? suggestTitle(title, rules) : null;
+  return verdict(problems, type, scope, subject, breaking, suggestion);
+}
+
+function verdict(
+  problems: TitleProblem[],
+  type: string | null,
+  scope: string | null,
+  subject: string | null,
+  breaking: boolean,
+  suggestion: string | null,
+): TitleVerdict {
+  return { valid: problems.length === 0, type, scope, subject, breaking, problems, suggestion };
+}
+
+/** Derives a corrected title from what was written, or null when no type can be inferred. */
+export function suggestTitle(title: string, rules: TitleRules): string | null {
+  const oneLine = title.replace(/\s+/g, " ").trim();
+  const match = LENIENT_HEADER.exec(oneLine);
+  if (!match) return null;
+  const [, rawType = "", rawScope, bang, rawSubject = ""] = match;
+  const type = rules.types.includes(rawType.toLowerCase())
+    ? rawType.toLowerCase()
+    : closestType(rawType, rules.types);
+  if (!type) return null;
+  let subject = rawSubject.replace(/[.\s]+$/u, "");
+  if (rules.subjectCase === "lower") subject = lowerFirst(subject);
+  if (!subject) return null;
+  const scope = rawScope ? `(${rawScope})` : "";
+  const suggestion = `${type}${scope}${bang ?? ""}: ${subject}`;
+  return suggestion === title ? null : suggestion;
+}
+
+/** Lower-cases the first letter unless the first word is an acronym (`AWS`, `EKS`). */
+function lowerFirst(text: string): string {
+  return /^\p{Lu}\p{Ll}/u.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+}
+
+function closestType(type: string, allowed: string[]): string | null {
+  const candidate = type.toLowerCase();
+  let best: { type: string; distance: number } | null = null;
+  for (const option of allowed) {
+    const distance = editDistance(candidate, option);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { type: option, distance };
+  }
+  return best?.type ?? null;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}

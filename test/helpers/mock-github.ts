@@ -1,0 +1,119 @@
+import nock from "nock";
+import { requestProblems } from "./github-rest-schema.js";
+
+export const API = "https://api.github.com";
+export const INSTALLATION_ID = 2;
+
+/** A recorded request: method, path with query, parsed JSON body. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/**
+ * nock scope for GitHub's API that validates every request against GitHub's REST schema and records it.
+ * The installation token is granted as often as asked. `finish()` asserts that every mock was used and every request
+ * was valid.
+ */
+export function mockGitHub(): { api: nock.Scope; requests: RecordedRequest[]; finish: () => void } {
+  const requests: RecordedRequest[] = [];
+  const problems: string[] = [];
+  const api = nock(API);
+  api.on("request", (request: Request, _interceptor: unknown, body: string) => {
+    const url = new URL(request.url);
+    const parsed = body ? safeJson(body) : undefined;
+    const recordedPath = url.pathname + url.search;
+    if (/^\/app\/installations\/\d+\/access_tokens$/.test(url.pathname)) return;
+    requests.push({ method: request.method, path: recordedPath, body: parsed });
+    problems.push(...requestProblems(request.method, url.pathname, parsed));
+  });
+  nock(API)
+    .persist()
+    .post(/\/app\/installations\/\d+\/access_tokens/)
+    .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+  return {
+    api,
+    requests,
+    finish: () => {
+      const pending = api.pendingMocks();
+      if (pending.length) throw new Error(`GitHub mocks never called:\n${pending.join("\n")}`);
+      if (problems.length)
+        throw new Error(`Requests that do not match GitHub's REST schema:\n${problems.join("\n")}`);
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Resets nock between tests; blocks every real connection. */
+export function resetNock(): void {
+  nock.cleanAll();
+  nock.disableNetConnect();
+}
+
+/** GitHub's answers when the repository (and the organization's `.github`) has no configuration file. */
+export function mockNoConfig(api: nock.Scope, owner: string, repo: string): nock.Scope {
+  return api
+    .get(`/repos/${owner}/${repo}/contents/.github%2Fgitops-release-bot.yml`)
+    .reply(404)
+    .get(`/repos/${owner}/.github/contents/.github%2Fgitops-release-bot.yml`)
+    .reply(404);
+}
+
+/** The repository's configuration file on the default branch (raw YAML, as the config plugin asks for it). */
+export function mockConfig(api: nock.Scope, owner: string, repo: string, yaml: string): nock.Scope {
+  return api.get(`/repos/${owner}/${repo}/contents/.github%2Fgitops-release-bot.yml`).reply(200, yaml, {
+    "content-type": "application/vnd.github.v3.raw; charset=utf-8",
+  });
+}
+
+/** One page of a PR's files. */
+export function mockPullFiles(
+  api: nock.Scope,
+  owner: string,
+  repo: string,
+  number: number,
+  files: Array<{ filename: string; status?: string; sha?: string; previous_filename?: string }>,
+): nock.Scope {
+  return api
+    .get(`/repos/${owner}/${repo}/pulls/${number}/files`)
+    .query(true)
+    .reply(
+      200,
+      files.map((f) => ({
+        status: "modified",
+        sha: "0".repeat(40),
+        additions: 1,
+        deletions: 0,
+        changes: 1,
+        ...f,
+      })),
+    );
+}
+
+/** No check run yet on `sha`; captures the created check run's body into `into`. */
+export function mockCreateCheckRun(
+  api: nock.Scope,
+  owner: string,
+  repo: string,
+  sha: string,
+  into: Array<Record<string, unknown>>,
+  id = 1,
+): nock.Scope {
+  return api
+    .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
+    .query(true)
+    .reply(200, { total_count: 0, check_runs: [] })
+    .post(`/repos/${owner}/${repo}/check-runs`, (body) => {
+      into.push(body);
+      return true;
+    })
+    .reply(201, { id });
+}
