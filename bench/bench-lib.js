@@ -1,5 +1,6 @@
 // Shared measuring tools for `npm run bench`. Every number is reported twice: raw, and as a ratio against a
 // baseline measured in the same run on the same machine, so results compare across machines.
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 
 /** CPU time (user + system, ms) of `fn`, the median of `runs` runs after one warm-up. */

@@ -20,7 +20,6 @@ export function examplePayload(
   action?: string,
   options: { source?: string; index?: number } = {},
   // Payloads are handed to probot.receive, which types them per event; tests reach into them freely.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): Record<string, any> {
   const group = groups.find((g) => g.name === name);
   if (!group) throw new Error(`no webhook examples for "${name}"`);
@@ -28,7 +27,6 @@ export function examplePayload(
   const matches = group.examples.filter((e) => wanted === undefined || e.action === wanted);
   const example = matches[options.index ?? 0];
   if (!example) throw new Error(`no "${name}.${wanted}" example`);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const payload = structuredClone(example) as Record<string, any>;
   if (action) payload.action = action;
   payload.installation ??= { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg==" };
