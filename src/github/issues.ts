@@ -1,0 +1,88 @@
+import { withKeyedLock } from "../util/keyed-lock.js";
+import type { Octokit, RepoRef } from "./types.js";
+
+/** A bot-owned issue, identified by a hidden marker in its body so that it is found again and never duplicated. */
+export interface TrackingIssue {
+  /** Stable identity, e.g. `squash-audit` or `promotion-blocked:release`. Never shown to users. */
+  key: string;
+  title: string;
+  body: string;
+  labels?: string[];
+}
+
+export interface FoundIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+}
+
+const markerOf = (key: string) => `<!-- gitops-release-bot:${key} -->`;
+
+/** The open issue carrying this key's marker, if any (lists open issues, 100 a page). */
+export async function findTrackingIssue(
+  octokit: Octokit,
+  repo: RepoRef,
+  key: string,
+): Promise<FoundIssue | null> {
+  const marker = markerOf(key);
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listForRepo, {
+    ...repo,
+    state: "open",
+    per_page: 100,
+  })) {
+    const issue = page.data.find((i) => !i.pull_request && (i.body ?? "").includes(marker));
+    if (issue) return { number: issue.number, title: issue.title, body: issue.body ?? "", state: "open" };
+  }
+  return null;
+}
+
+/**
+ * Creates the tracking issue, or updates the open one with the same key in place (title, body, labels).
+ * Serialised per key so that concurrent deliveries end with one issue. Nothing is written when it is unchanged.
+ */
+export async function upsertTrackingIssue(
+  octokit: Octokit,
+  repo: RepoRef,
+  issue: TrackingIssue,
+): Promise<{ number: number; action: "created" | "updated" | "unchanged" }> {
+  return withKeyedLock(`${repo.owner}/${repo.repo}:issue:${issue.key}`, async () => {
+    const body = `${issue.body}\n\n${markerOf(issue.key)}`;
+    const existing = await findTrackingIssue(octokit, repo, issue.key);
+    if (!existing) {
+      const { data } = await octokit.rest.issues.create({
+        ...repo,
+        title: issue.title,
+        body,
+        labels: issue.labels ?? [],
+      });
+      return { number: data.number, action: "created" as const };
+    }
+    if (existing.title === issue.title && existing.body === body) {
+      return { number: existing.number, action: "unchanged" as const };
+    }
+    await octokit.rest.issues.update({ ...repo, issue_number: existing.number, title: issue.title, body });
+    return { number: existing.number, action: "updated" as const };
+  });
+}
+
+/** Closes the open tracking issue with this key, after a comment that says why. Returns its number, or null. */
+export async function closeTrackingIssue(
+  octokit: Octokit,
+  repo: RepoRef,
+  key: string,
+  comment: string,
+): Promise<number | null> {
+  return withKeyedLock(`${repo.owner}/${repo.repo}:issue:${key}`, async () => {
+    const existing = await findTrackingIssue(octokit, repo, key);
+    if (!existing) return null;
+    await octokit.rest.issues.createComment({ ...repo, issue_number: existing.number, body: comment });
+    await octokit.rest.issues.update({
+      ...repo,
+      issue_number: existing.number,
+      state: "closed",
+      state_reason: "completed",
+    });
+    return existing.number;
+  });
+}
