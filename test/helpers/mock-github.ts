@@ -107,13 +107,16 @@ export function mockCreateCheckRun(
   into: Array<Record<string, unknown>>,
   id = 1,
 ): nock.Scope {
-  return api
-    .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
-    .query(true)
-    .reply(200, { total_count: 0, check_runs: [] })
-    .post(`/repos/${owner}/${repo}/check-runs`, (body) => {
-      into.push(body);
-      return true;
-    })
-    .reply(201, { id });
+  return (
+    api
+      .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
+      .query(true)
+      .reply(200, { total_count: 0, check_runs: [] })
+      .post(`/repos/${owner}/${repo}/check-runs`)
+      // nock 15 hands reply functions the Fetch Request (a two-argument function would be taken for a callback).
+      .reply(201, (async (request: Request) => {
+        into.push((await request.json()) as Record<string, unknown>);
+        return { id };
+      }) as never)
+  );
 }

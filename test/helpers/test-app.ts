@@ -20,7 +20,13 @@ export async function createTestApp(): Promise<Probot> {
     appId: TEST_APP_ID,
     privateKey: testPrivateKey(),
     logLevel: "fatal",
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    // The function form wins over the options Probot passes when it builds installation clients; the object form does
+    // not, and the throttling plugin's 1 s spacing of write requests would then slow every test down.
+    Octokit: ProbotOctokit.defaults((options: object) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    })),
   });
   await probot.load(app);
   return probot;
