@@ -71,7 +71,10 @@ function renderImpact(impact: PlatformImpact): string {
 }
 
 function compareText(input: RenderInput): string {
-  if (!input.previousTag) return input.links.compare ?? input.tag;
+  if (!input.previousTag)
+    return input.links.compare
+      ? `[every commit up to ${input.tag}](${input.links.compare})`
+      : `every commit up to \`${input.tag}\``;
   const range = `${input.previousTag}...${input.tag}`;
   return input.links.compare ? `[${range}](${input.links.compare})` : `\`${range}\``;
 }
