@@ -20,7 +20,13 @@ const RECORD = "\x1e";
 
 /** Commits of a revision range (`a..b`, or a single ref), oldest first. */
 export async function localCommits(dir: string, range: string[]): Promise<ReleaseCommit[]> {
-  const out = await git(dir, ["log", "--reverse", `--format=%H${FIELD}%an${FIELD}%B${RECORD}`, ...range, "--"]);
+  const out = await git(dir, [
+    "log",
+    "--reverse",
+    `--format=%H${FIELD}%an${FIELD}%B${RECORD}`,
+    ...range,
+    "--",
+  ]);
   return out
     .split(RECORD)
     .map((record) => record.replace(/^\n/, ""))
@@ -33,7 +39,9 @@ export async function localCommits(dir: string, range: string[]): Promise<Releas
 
 /** Every tag of the local repository. */
 export async function localTags(dir: string): Promise<string[]> {
-  return (await git(dir, ["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"])).split("\n").filter(Boolean);
+  return (await git(dir, ["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"]))
+    .split("\n")
+    .filter(Boolean);
 }
 
 /** Paths that differ between two refs (renames as delete + add), or every path of `head` when there is no base. */
@@ -57,9 +65,10 @@ export async function localLinks(dir: string, tag: string, previousTag: string |
   } catch {
     // No origin remote: plain `#N` references (GitHub links them when the text is pasted into a release).
   }
-  const match = /^(?:https:\/\/github\.com\/|git@github\.com:|ssh:\/\/git@github\.com\/)([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(
-    url,
-  );
+  const match =
+    /^(?:https:\/\/github\.com\/|git@github\.com:|ssh:\/\/git@github\.com\/)([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(
+      url,
+    );
   if (!match) return { compare: null, pull: null, commit: null };
   const base = `https://github.com/${match[1]}`;
   return {

@@ -32,8 +32,10 @@ export async function notesCommand(args: string[], out: (text: string) => void):
       json: { type: "boolean", default: false },
     },
   });
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${notesUsage}`);
-  if (!values.repo || !values.tag) throw new UsageError(`--repo and --tag are required\nusage: ${notesUsage}`);
+  if (positionals.length)
+    throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${notesUsage}`);
+  if (!values.repo || !values.tag)
+    throw new UsageError(`--repo and --tag are required\nusage: ${notesUsage}`);
   const dir = values.repo;
   const tag = values.tag;
   const config = readCliConfig(values.config, dir);
@@ -46,7 +48,8 @@ export async function notesCommand(args: string[], out: (text: string) => void):
   const tags = await localTags(dir).catch((error: Error) => {
     throw new UsageError(`"${dir}" is not a git repository: ${error.message.split("\n")[0]}`);
   });
-  if (!tags.includes(tag)) throw new UsageError(`no tag "${tag}" in "${dir}" (git tag --list shows the tags)`);
+  if (!tags.includes(tag))
+    throw new UsageError(`no tag "${tag}" in "${dir}" (git tag --list shows the tags)`);
   const previousTag = values.previous ?? pickPreviousTag(tags, tag, rules.tagPrefix);
   if (previousTag !== null && !tags.includes(previousTag))
     throw new UsageError(`no tag "${previousTag}" in "${dir}" (--previous must name an existing tag)`);
@@ -71,7 +74,9 @@ export async function notesCommand(args: string[], out: (text: string) => void):
       changedPathsComplete: true,
       matchLayout: matcher.ok ? matcher.value : null,
       links,
-      warnings: matcher.ok ? [] : [`> [!NOTE]\n> No Platform impact: the layout configuration is invalid: ${matcher.error}`],
+      warnings: matcher.ok
+        ? []
+        : [`> [!NOTE]\n> No Platform impact: the layout configuration is invalid: ${matcher.error}`],
     },
     rules,
   );

@@ -34,7 +34,11 @@ export function toReleaseCommit(commit: CompareCommit): ReleaseCommit {
 }
 
 /** Runs `task` over `items` with at most `limit` at a time, keeping the order of the results. */
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -51,10 +55,20 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, ta
  * Compares two refs (`base...head`), every commit included: the API answers 250 commits unpaged, so the range is read
  * in pages of 100 (⌈C/100⌉ requests; the first says how many there are, the rest are fetched concurrently).
  */
-export async function compareRefs(octokit: Octokit, repo: RepoRef, base: string, head: string): Promise<TagComparison> {
+export async function compareRefs(
+  octokit: Octokit,
+  repo: RepoRef,
+  base: string,
+  head: string,
+): Promise<TagComparison> {
   const basehead = `${base}...${head}`;
   const page = (n: number) =>
-    octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead, per_page: COMPARE_PAGE_SIZE, page: n });
+    octokit.rest.repos.compareCommitsWithBasehead({
+      ...repo,
+      basehead,
+      per_page: COMPARE_PAGE_SIZE,
+      page: n,
+    });
   const { data: first } = await page(1);
   const pages = Math.ceil(first.total_commits / COMPARE_PAGE_SIZE);
   const rest = await mapConcurrent(
@@ -77,7 +91,11 @@ export async function compareRefs(octokit: Octokit, repo: RepoRef, base: string,
 
 /** Every commit reachable from `ref` (a first release has nothing to compare with), 100 a page. */
 export async function listCommitsOf(octokit: Octokit, repo: RepoRef, ref: string): Promise<ReleaseCommit[]> {
-  const commits = await octokit.paginate(octokit.rest.repos.listCommits, { ...repo, sha: ref, per_page: 100 });
+  const commits = await octokit.paginate(octokit.rest.repos.listCommits, {
+    ...repo,
+    sha: ref,
+    per_page: 100,
+  });
   return commits.map(toReleaseCommit).reverse();
 }
 
@@ -102,7 +120,9 @@ export async function addAssociatedPullRequests(
     const pr = merged.find((p) => p.merge_commit_sha === commit.sha) ?? merged[0];
     return {
       ...commit,
-      associatedPullRequest: pr ? { number: pr.number, title: pr.title, login: pr.user?.login ?? null } : null,
+      associatedPullRequest: pr
+        ? { number: pr.number, title: pr.title, login: pr.user?.login ?? null }
+        : null,
     };
   });
 }
@@ -115,7 +135,8 @@ export async function treeOf(
 ): Promise<{ files: Map<string, string>; truncated: boolean }> {
   const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: ref, recursive: "true" });
   const files = new Map<string, string>();
-  for (const entry of data.tree) if (entry.type === "blob" && entry.path && entry.sha) files.set(entry.path, entry.sha);
+  for (const entry of data.tree)
+    if (entry.type === "blob" && entry.path && entry.sha) files.set(entry.path, entry.sha);
   return { files, truncated: data.truncated };
 }
 
@@ -146,7 +167,12 @@ export async function listTagNames(octokit: Octokit, repo: RepoRef): Promise<str
  * True when `login` authored no commit reachable from `ref` (one request per login, one result each): a first-time
  * contributor of the release after `ref`.
  */
-export async function isFirstContribution(octokit: Octokit, repo: RepoRef, login: string, ref: string): Promise<boolean> {
+export async function isFirstContribution(
+  octokit: Octokit,
+  repo: RepoRef,
+  login: string,
+  ref: string,
+): Promise<boolean> {
   const { data } = await octokit.rest.repos.listCommits({ ...repo, sha: ref, author: login, per_page: 1 });
   return data.length === 0;
 }

@@ -30,7 +30,10 @@ export async function fetchReleaseRange(
   previousTag: string | null,
 ): Promise<FetchedReleaseRange> {
   if (!previousTag) {
-    const [commits, tree] = await Promise.all([listCommitsOf(octokit, repo, tag), treeOf(octokit, repo, tag)]);
+    const [commits, tree] = await Promise.all([
+      listCommitsOf(octokit, repo, tag),
+      treeOf(octokit, repo, tag),
+    ]);
     return {
       commits: await addAssociatedPullRequests(octokit, repo, commits, needsLookup),
       previousOnlyCommits: [],

@@ -23,8 +23,15 @@ export type ReleaseAction = "created" | "updated" | "unchanged" | "published-unt
  * The releases of `tag`, drafts included (the "release by tag" endpoint only sees published releases, so the list is
  * read, newest first, 100 a page, until the first page that has the tag). Oldest first.
  */
-export async function findReleasesByTag(octokit: Octokit, repo: RepoRef, tag: string): Promise<ReleaseInfo[]> {
-  for await (const page of octokit.paginate.iterator(octokit.rest.repos.listReleases, { ...repo, per_page: 100 })) {
+export async function findReleasesByTag(
+  octokit: Octokit,
+  repo: RepoRef,
+  tag: string,
+): Promise<ReleaseInfo[]> {
+  for await (const page of octokit.paginate.iterator(octokit.rest.repos.listReleases, {
+    ...repo,
+    per_page: 100,
+  })) {
     const found = page.data.filter((release) => release.tag_name === tag);
     if (found.length)
       return found
@@ -70,7 +77,11 @@ export async function upsertReleaseDraft(
       });
       return { id: data.id, action: "created" as const };
     }
-    if (existing.body === draft.body && existing.name === draft.name && existing.prerelease === draft.prerelease)
+    if (
+      existing.body === draft.body &&
+      existing.name === draft.name &&
+      existing.prerelease === draft.prerelease
+    )
       return { id: existing.id, action: "unchanged" as const };
     await octokit.rest.repos.updateRelease({
       ...repo,

@@ -44,12 +44,19 @@ export async function handleTagPush(context: Context<"push">): Promise<void> {
   // 4. Which PRs the notes list (pure), then who contributes for the first time.
   const plan = planReleaseNotes({ tag: push.tag, previousTag, ...range }, rules);
   if (!plan.ok) throw new Error(plan.error); // classifyTagPush already accepted the tag as a version
-  const firstTime = await firstTimeContributors(context, plan.value.contributors, previousTag, rules.contributors);
+  const firstTime = await firstTimeContributors(
+    context,
+    plan.value.contributors,
+    previousTag,
+    rules.contributors,
+  );
   // 5. The notes (pure).
   const matcher = layoutPathMatcher(config.layout);
   const warnings = [
     ...(loaded.ok ? [] : [configWarning(formatConfigProblems(loaded.error))]),
-    ...(matcher.ok ? [] : [`> [!NOTE]\n> No Platform impact: the layout configuration is invalid: ${matcher.error}`]),
+    ...(matcher.ok
+      ? []
+      : [`> [!NOTE]\n> No Platform impact: the layout configuration is invalid: ${matcher.error}`]),
   ];
   const notes = renderPlannedNotes(
     plan.value,
@@ -94,7 +101,9 @@ async function firstTimeContributors(
 function linksFor(htmlUrl: string, tag: string, previousTag: string | null): NotesLinks {
   const enc = encodeURIComponent;
   return {
-    compare: previousTag ? `${htmlUrl}/compare/${enc(previousTag)}...${enc(tag)}` : `${htmlUrl}/commits/${enc(tag)}`,
+    compare: previousTag
+      ? `${htmlUrl}/compare/${enc(previousTag)}...${enc(tag)}`
+      : `${htmlUrl}/commits/${enc(tag)}`,
     pull: (number) => `${htmlUrl}/pull/${number}`,
     commit: (sha) => `${htmlUrl}/commit/${sha}`,
   };

@@ -9,7 +9,12 @@ import {
   type ReleaseEntry,
 } from "./collect-release-entries.js";
 import { platformImpact, type LayoutPathMatcher, type PlatformImpact } from "./platform-impact.js";
-import { contributorKey, renderReleaseNotes, type NotesLinks, type NotesSection } from "./render-release-notes.js";
+import {
+  contributorKey,
+  renderReleaseNotes,
+  type NotesLinks,
+  type NotesSection,
+} from "./render-release-notes.js";
 import { bumpBetween, impliedBump, isUnderBumped, parseVersionTag } from "./version-tags.js";
 
 export interface ReleaseRange {
@@ -77,7 +82,13 @@ export interface ReleaseNotes {
   previousTag: string | null;
   prerelease: boolean;
   /** In the order the notes list them (first appearance). */
-  pullRequests: Array<{ number: number; type: string | null; scope: string | null; subject: string; breaking: boolean }>;
+  pullRequests: Array<{
+    number: number;
+    type: string | null;
+    scope: string | null;
+    subject: string;
+    breaking: boolean;
+  }>;
   entries: ReleaseEntry[];
   impact: PlatformImpact | null;
   markdown: string;
@@ -98,7 +109,8 @@ export function sectionEntries(
     sections.forEach((section, index) => {
       if (section.breaking && entry.breaking) result[index]!.entries.push(entry);
     });
-    let index = entry.type && named.has(entry.type) ? sections.findIndex((s) => s.types.includes(entry.type!)) : -1;
+    let index =
+      entry.type && named.has(entry.type) ? sections.findIndex((s) => s.types.includes(entry.type!)) : -1;
     if (index < 0) {
       if (catchAll < 0) {
         result.push({ heading: "Other changes", entries: [] });
@@ -115,13 +127,21 @@ export function sectionEntries(
 export function renderPlannedNotes(
   plan: ReleasePlan,
   context: NotesContext,
-  config: Pick<ReleaseNotesConfig, "tagPrefix" | "sections" | "contributors" | "impact" | "versionCheck" | "template">,
+  config: Pick<
+    ReleaseNotesConfig,
+    "tagPrefix" | "sections" | "contributors" | "impact" | "versionCheck" | "template"
+  >,
   limit?: number,
 ): ReleaseNotes {
   const sections = sectionEntries(plan.entries, config.sections);
   const impact =
     config.impact.enabled && context.matchLayout
-      ? platformImpact(context.changedPaths, context.matchLayout, config.impact.groups, context.changedPathsComplete)
+      ? platformImpact(
+          context.changedPaths,
+          context.matchLayout,
+          config.impact.groups,
+          context.changedPathsComplete,
+        )
       : null;
   const warnings = [...(context.warnings ?? [])];
   const bumpWarning = config.versionCheck.enabled ? versionBumpWarning(plan, config) : null;

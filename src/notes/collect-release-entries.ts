@@ -39,6 +39,29 @@ export interface CollectedEntries {
   excluded: Array<{ number: number | null; sha: string; reason: "released" | "excluded-title" }>;
 }
 
+const HEADER = /^(\w*)(?:\(([^()]*)\))?(!)?: (.*)$/;
+
+/**
+ * A one-line title needs no footer parsing: match the header directly (the same pattern the full parser uses).
+ * conventional-commits-parser also scans every line for issue references, which made it most of the CPU time of a
+ * 10,000-commit release.
+ */
+function parseHeader(title: string): {
+  type: string | null;
+  scope: string | null;
+  subject: string | null;
+  breaking: boolean;
+} {
+  const match = HEADER.exec(title);
+  if (!match) return { type: null, scope: null, subject: null, breaking: false };
+  return {
+    type: match[1] || null,
+    scope: match[2] ?? null,
+    subject: match[4] ?? null,
+    breaking: Boolean(match[3]),
+  };
+}
+
 const MERGE_COMMIT = /^Merge pull request #(\d+) from \S+/;
 
 /** The PR number and title a commit stands for: squash `(#N)`, a merge commit, or the associated PR. */
@@ -48,18 +71,29 @@ export function pullRequestOfCommit(commit: ReleaseCommit): {
   body: string;
   login: string | null;
 } {
-  const [subject = "", ...rest] = commit.message.split("\n");
-  const body = rest.join("\n").trim();
+  const newline = commit.message.indexOf("\n");
+  const subject = newline < 0 ? commit.message : commit.message.slice(0, newline);
+  const body = newline < 0 ? "" : commit.message.slice(newline + 1).trim();
   const merge = MERGE_COMMIT.exec(subject);
   if (merge) {
     const [title = subject, ...mergeBody] = body.split("\n");
-    return { number: Number(merge[1]), title: title.trim(), body: mergeBody.join("\n"), login: commit.author.login };
+    return {
+      number: Number(merge[1]),
+      title: title.trim(),
+      body: mergeBody.join("\n"),
+      login: commit.author.login,
+    };
   }
   const squash = splitPullRequestSuffix(subject.trim());
   if (squash.number !== null) return { ...squash, body, login: commit.author.login };
   const associated = commit.associatedPullRequest;
   if (associated)
-    return { number: associated.number, title: associated.title, body, login: associated.login ?? commit.author.login };
+    return {
+      number: associated.number,
+      title: associated.title,
+      body,
+      login: associated.login ?? commit.author.login,
+    };
   return { number: null, title: subject.trim(), body, login: commit.author.login };
 }
 
@@ -68,7 +102,10 @@ export function pullRequestOfCommit(commit: ReleaseCommit): {
  * range that re-lists a PR through rewritten history names it once), PRs already in the previous release and
  * excluded titles left out, commits without a PR kept as plain entries.
  */
-export function collectReleaseEntries(commits: readonly ReleaseCommit[], options: CollectOptions): CollectedEntries {
+export function collectReleaseEntries(
+  commits: readonly ReleaseCommit[],
+  options: CollectOptions,
+): CollectedEntries {
   const entries: ReleaseEntry[] = [];
   const excluded: CollectedEntries["excluded"] = [];
   const seen = new Set<number>();
@@ -86,7 +123,7 @@ export function collectReleaseEntries(commits: readonly ReleaseCommit[], options
       excluded.push({ number: pr.number, sha: commit.sha, reason: "excluded-title" });
       continue;
     }
-    const header = parseConventionalCommit(pr.body ? `${pr.title}\n\n${pr.body}` : pr.title);
+    const header = pr.body ? parseConventionalCommit(`${pr.title}\n\n${pr.body}`) : parseHeader(pr.title);
     entries.push({
       number: pr.number,
       sha: commit.sha,
@@ -94,7 +131,12 @@ export function collectReleaseEntries(commits: readonly ReleaseCommit[], options
       scope: header.scope,
       subject: header.type && header.subject ? header.subject : pr.title,
       breaking: header.breaking || /^\w+(\([^()]*\))?!:/.test(pr.title),
-      author: pr.login !== null ? { login: pr.login, name: commit.author.name } : commit.author.name ? commit.author : null,
+      author:
+        pr.login !== null
+          ? { login: pr.login, name: commit.author.name }
+          : commit.author.name
+            ? commit.author
+            : null,
     });
   }
   return { entries, excluded };

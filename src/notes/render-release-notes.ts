@@ -50,7 +50,10 @@ export function contributorKey(contributor: Contributor): string {
 
 function renderContributors(list: NonNullable<RenderInput["contributors"]>): string {
   return list
-    .map(({ contributor, firstTime }) => `${contributorKey(contributor)}${firstTime ? " (first contribution)" : ""}`)
+    .map(
+      ({ contributor, firstTime }) =>
+        `${contributorKey(contributor)}${firstTime ? " (first contribution)" : ""}`,
+    )
     .join(", ");
 }
 
@@ -58,7 +61,10 @@ function renderImpact(impact: PlatformImpact): string {
   const lines = impact.lines.map(
     (line) =>
       `- **${line.heading}:** ${line.groups
-        .map((group) => `${group.name ? `${group.name}: ` : ""}${group.items.map((item) => `\`${item}\``).join(", ")}`)
+        .map(
+          (group) =>
+            `${group.name ? `${group.name}: ` : ""}${group.items.map((item) => `\`${item}\``).join(", ")}`,
+        )
         .join("; ")}`,
   );
   if (impact.otherPaths.length) {
@@ -66,7 +72,8 @@ function renderImpact(impact: PlatformImpact): string {
     const more = impact.otherPaths.length - shown.length;
     lines.push(`- **Other files:** ${shown.join(", ")}${more ? ` and ${more} more` : ""}`);
   }
-  if (!impact.complete) lines.push("- _The changed-file list was incomplete: the impact above may be partial._");
+  if (!impact.complete)
+    lines.push("- _The changed-file list was incomplete: the impact above may be partial._");
   return lines.length ? lines.join("\n") : "- No changes to the platform's files.";
 }
 
@@ -110,8 +117,9 @@ function assemble(input: RenderInput, keep: number[]): string {
       PREVIOUS_TAG: input.previousTag ?? "",
       COMPARE_URL: input.links.compare ?? "",
     };
-    body = input.template.replace(/\$(CHANGES|IMPACT|CONTRIBUTORS|PREVIOUS_TAG|COMPARE_URL)\b/g, (_m, name: string) =>
-      values[name] ?? "",
+    body = input.template.replace(
+      /\$(CHANGES|IMPACT|CONTRIBUTORS|PREVIOUS_TAG|COMPARE_URL)\b/g,
+      (_m, name: string) => values[name] ?? "",
     );
   } else {
     const parts = [changes];
@@ -133,7 +141,8 @@ export function renderReleaseNotes(input: RenderInput): string {
   let text = assemble(input, keep);
   while (text.length > limit) {
     let longest = -1;
-    for (let i = 0; i < keep.length; i++) if (keep[i]! > 0 && (longest < 0 || keep[i]! > keep[longest]!)) longest = i;
+    for (let i = 0; i < keep.length; i++)
+      if (keep[i]! > 0 && (longest < 0 || keep[i]! > keep[longest]!)) longest = i;
     if (longest < 0) break;
     keep[longest] = Math.floor(keep[longest]! / 2);
     text = assemble(input, keep);

@@ -40,7 +40,10 @@ describe("release drafts from version tags", () => {
     api
       .get(`${R}/tags`)
       .query({ per_page: "100" })
-      .reply(200, ["v0.0.3", "v0.0.2", "v0.0.1", "not-a-version"].map((name) => ({ name })))
+      .reply(
+        200,
+        ["v0.0.3", "v0.0.2", "v0.0.1", "not-a-version"].map((name) => ({ name })),
+      )
       .get(`${R}/compare/v0.0.2...v0.0.3`)
       .query({ per_page: "100", page: "1" })
       .reply(200, compareJson(history.dir, "v0.0.2", "v0.0.3"))
@@ -156,7 +159,10 @@ describe("release drafts from version tags", () => {
       commit: { message: `fix(tenant-${i % 7}): change ${i + 1} (#${i + 1})`, author: { name: "Dev" } },
       author: { login: `dev${i % 3}` },
     }));
-    gh.api.get(`${R}/tags`).query(true).reply(200, [{ name: "v1.0.0" }, { name: "v1.0.1" }]);
+    gh.api
+      .get(`${R}/tags`)
+      .query(true)
+      .reply(200, [{ name: "v1.0.0" }, { name: "v1.0.1" }]);
     for (let page = 1; page <= 6; page++)
       gh.api
         .get(`${R}/compare/v1.0.0...v1.0.1`)
@@ -204,7 +210,10 @@ describe("release drafts from version tags", () => {
     gh.finish();
     const gh2 = mockGitHub();
     mockNoConfig(gh2.api, OWNER, REPO);
-    gh2.api.get(`${R}/releases`).query(true).reply(200, [release(2, "v0.0.2", false)]);
+    gh2.api
+      .get(`${R}/releases`)
+      .query(true)
+      .reply(200, [release(2, "v0.0.2", false)]);
     await probot.receive({ name: "push", id: "d5", payload: tagPush("v0.0.2", true) } as never);
     gh2.finish();
     expect(gh2.requests.filter((r) => r.method !== "GET")).toEqual([]);

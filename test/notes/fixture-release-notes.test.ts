@@ -103,10 +103,18 @@ describe("notes for the real repository's tags (rebuilt history)", () => {
         subject: "apply access-control feature to mgmt cluster",
         breaking: false,
       },
-      { number: 13, type: "fix", scope: "aws", subject: "correct non-prod-eu-west-1 filenames", breaking: false },
+      {
+        number: 13,
+        type: "fix",
+        scope: "aws",
+        subject: "correct non-prod-eu-west-1 filenames",
+        breaking: false,
+      },
     ]);
     expect(json.impact).toEqual({
-      lines: [{ heading: "Clusters", groups: [{ name: "aws mgmt", items: ["flux-system", "non-prod-eu-west-1"] }] }],
+      lines: [
+        { heading: "Clusters", groups: [{ name: "aws mgmt", items: ["flux-system", "non-prod-eu-west-1"] }] },
+      ],
       otherPaths: [],
       complete: true,
     });
@@ -138,7 +146,10 @@ describe("notes for the real repository's tags (rebuilt history)", () => {
     const dir = repo.dir;
     const config = `${dir}/.git/notes-config.yml`;
     const { writeFileSync } = await import("node:fs");
-    writeFileSync(config, "release:\n  excludeTitles: []\n  contributors: false\n  impact:\n    enabled: false\n");
+    writeFileSync(
+      config,
+      "release:\n  excludeTitles: []\n  contributors: false\n  impact:\n    enabled: false\n",
+    );
     const [code, out] = await cli([
       "notes",
       "--repo",

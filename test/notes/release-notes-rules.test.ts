@@ -20,13 +20,25 @@ const commit = (message: string, login: string | null = "dev", sha = "c".repeat(
 
 const links = { compare: "https://x/compare", pull: (n: number) => `https://x/pull/${n}`, commit: null };
 
-function notes(tag: string, previousTag: string | null, commits: ReleaseCommit[], raw: object = {}, limit?: number) {
+function notes(
+  tag: string,
+  previousTag: string | null,
+  commits: ReleaseCommit[],
+  raw: object = {},
+  limit?: number,
+) {
   const rules = config(raw).release;
   const plan = planReleaseNotes({ tag, previousTag, commits, previousOnlyCommits: [] }, rules);
   if (!plan.ok) throw new Error(plan.error);
   return renderPlannedNotes(
     plan.value,
-    { firstTimeContributors: new Set(), changedPaths: [], changedPathsComplete: true, matchLayout: null, links },
+    {
+      firstTimeContributors: new Set(),
+      changedPaths: [],
+      changedPathsComplete: true,
+      matchLayout: null,
+      links,
+    },
     rules,
     limit,
   );
@@ -45,15 +57,25 @@ describe("pickPreviousTag: by semver, not ancestry", () => {
   ])("%s → %s", (tag, previous) => {
     expect(pickPreviousTag(tags, tag, "v")).toBe(previous);
   });
-  test("another prefix", () => expect(pickPreviousTag(["app-1.0.0", "v9.0.0"], "app-1.1.0", "app-")).toBe("app-1.0.0"));
+  test("another prefix", () =>
+    expect(pickPreviousTag(["app-1.0.0", "v9.0.0"], "app-1.1.0", "app-")).toBe("app-1.0.0"));
 });
 
 describe("classifyTagPush", () => {
   test.each([
     [{ ref: "refs/heads/main", deleted: false }, { kind: "not-a-tag" }],
-    [{ ref: "refs/tags/simple-tag", deleted: false }, { kind: "not-a-version", tag: "simple-tag" }],
-    [{ ref: "refs/tags/v1.2.3", deleted: true }, { kind: "deleted", tag: "v1.2.3" }],
-    [{ ref: "refs/tags/v1.2.3-rc.1", deleted: false }, { kind: "pushed", tag: "v1.2.3-rc.1", prerelease: true }],
+    [
+      { ref: "refs/tags/simple-tag", deleted: false },
+      { kind: "not-a-version", tag: "simple-tag" },
+    ],
+    [
+      { ref: "refs/tags/v1.2.3", deleted: true },
+      { kind: "deleted", tag: "v1.2.3" },
+    ],
+    [
+      { ref: "refs/tags/v1.2.3-rc.1", deleted: false },
+      { kind: "pushed", tag: "v1.2.3-rc.1", prerelease: true },
+    ],
   ])("%j → %j", (push, kind) => expect(classifyTagPush(push, "v")).toEqual(kind));
 });
 
@@ -102,7 +124,10 @@ describe("entries and sections", () => {
     const result = notes("v1.0.1", "v1.0.0", [
       commit("fix: a (#7)"),
       commit("fix: a (#7)"),
-      { ...commit("wip", "dev", "d".repeat(40)), associatedPullRequest: { number: 8, title: "fix(x): b", login: "eve" } },
+      {
+        ...commit("wip", "dev", "d".repeat(40)),
+        associatedPullRequest: { number: 8, title: "fix(x): b", login: "eve" },
+      },
       commit("Merge pull request #9 from o/branch\n\ntenants(t1): c"),
       commit("plain commit", null, "e".repeat(40)),
     ]);
@@ -129,7 +154,9 @@ describe("version check, template, length", () => {
     expect(notes("v2.0.0", "v1.4.0", [commit("feat!: new api (#9)")]).markdown).not.toContain("[!WARNING]");
     // Below 1.0.0 a breaking change needs a minor bump.
     expect(notes("v0.2.0", "v0.1.0", [commit("feat!: x (#1)")]).markdown).not.toContain("[!WARNING]");
-    expect(notes("v0.1.1", "v0.1.0", [commit("feat: x (#1)")]).markdown).toContain("need a **minor** version bump");
+    expect(notes("v0.1.1", "v0.1.0", [commit("feat: x (#1)")]).markdown).toContain(
+      "need a **minor** version bump",
+    );
   });
 
   test("a template places the parts", () => {

@@ -9,13 +9,17 @@ const regexSource = z
     try {
       new RegExp(source);
     } catch (error) {
-      ctx.addIssue({ code: "custom", message: `not a valid regular expression: ${(error as Error).message}` });
+      ctx.addIssue({
+        code: "custom",
+        message: `not a valid regular expression: ${(error as Error).message}`,
+      });
       return;
     }
     if (!safeRegex(source))
       ctx.addIssue({
         code: "custom",
-        message: "this pattern can backtrack catastrophically (nested quantifiers); simplify it, e.g. `^a+$` not `^(a+)+$`",
+        message:
+          "this pattern can backtrack catastrophically (nested quantifiers); simplify it, e.g. `^a+$` not `^(a+)+$`",
       });
   });
 
@@ -31,7 +35,9 @@ const sectionSchema = z
     breaking: z
       .boolean()
       .default(false)
-      .describe("List every breaking change (`type!:` or a `BREAKING CHANGE:` footer) here, in addition to its type's section."),
+      .describe(
+        "List every breaking change (`type!:` or a `BREAKING CHANGE:` footer) here, in addition to its type's section.",
+      ),
   })
   .describe("One section of the notes.");
 
@@ -46,7 +52,10 @@ export const DEFAULT_SECTIONS = [
 
 const impactGroupSchema = z
   .strictObject({
-    heading: z.string().min(1).describe("The line's label, e.g. `Clusters`. Groups with the same heading share a line."),
+    heading: z
+      .string()
+      .min(1)
+      .describe("The line's label, e.g. `Clusters`. Groups with the same heading share a line."),
     areas: z
       .array(z.string().min(1))
       .min(1)
@@ -100,7 +109,9 @@ export const releaseNotesSchema = z
         groups: z
           .array(impactGroupSchema)
           .default(DEFAULT_IMPACT_GROUPS)
-          .describe("Lines of the Platform impact section, from the layout's named segments of the changed paths."),
+          .describe(
+            "Lines of the Platform impact section, from the layout's named segments of the changed paths.",
+          ),
       })
       .prefault({})
       .describe("Platform impact: which features, clusters per environment and tenants the release changes."),
@@ -109,7 +120,9 @@ export const releaseNotesSchema = z
         enabled: z
           .boolean()
           .default(true)
-          .describe("Warn at the top of the notes when the changes need a larger version bump than the tag's."),
+          .describe(
+            "Warn at the top of the notes when the changes need a larger version bump than the tag's.",
+          ),
         minorTypes: z
           .array(z.string().min(1))
           .default(["feat", "features"])
@@ -127,6 +140,8 @@ export const releaseNotesSchema = z
         "Body template. Placeholders: `$CHANGES`, `$IMPACT`, `$CONTRIBUTORS`, `$PREVIOUS_TAG`, `$COMPARE_URL`. `null`: the default layout. The version-bump warning is always put on top.",
       ),
   })
-  .describe("Release drafts: pushing a version tag drafts its GitHub release with notes from the merged PRs.");
+  .describe(
+    "Release drafts: pushing a version tag drafts its GitHub release with notes from the merged PRs.",
+  );
 
 export type ReleaseNotesConfig = z.infer<typeof releaseNotesSchema>;
