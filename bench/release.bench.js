@@ -1,0 +1,181 @@
+// Release drafts: CPU time of the notes for a 10,000-commit range, and the API calls a tag push makes against the
+// minimum (tags list, ⌈C/100⌉ compare pages, release lookup, one write).
+import { generateKeyPairSync } from "node:crypto";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import { cpuMs, fmt } from "./bench-lib.js";
+import { planReleaseNotes, renderPlannedNotes } from "../lib/notes/build-release-notes.js";
+import { layoutPathMatcher } from "../lib/notes/layout-path-matcher.js";
+import { parseConfig } from "../lib/config/parse-config.js";
+import app from "../lib/index.js";
+
+const COMMITS = 10_000;
+const LOGINS = 5;
+const TYPES = ["feat", "fix", "providers", "tenants", "chore"];
+
+function rangeCommits(n) {
+  return Array.from({ length: n }, (_, i) => ({
+    sha: (i + 1).toString(16).padStart(40, "0"),
+    commit: {
+      message: `${TYPES[i % TYPES.length]}(area-${i % 40}): change number ${i + 1} (#${i + 1})${i % 500 === 0 ? "\n\nBREAKING CHANGE: x" : ""}`,
+      author: { name: `Dev ${i % LOGINS}` },
+    },
+    author: { login: `dev${i % LOGINS}` },
+  }));
+}
+
+function changedPaths(n) {
+  return Array.from(
+    { length: n },
+    (_, i) =>
+      [
+        `features/feature-${i % 30}/namespaced/deployment-${i}.yaml`,
+        `providers/aws/v1/clusters/prod/prod-eu-west-${i % 3}/namespaced/ns-${i % 20}/cm-${i}.yaml`,
+        `providers/aws/v1/mgmt/namespaced/flux-system/kustomization-${i}.yaml`,
+        `tenants/aws/common/tenant-${i % 50}/quota-${i}.yaml`,
+      ][i % 4],
+  );
+}
+
+async function cpu() {
+  const config = parseConfig({}).value;
+  const commits = rangeCommits(COMMITS).map((c) => ({
+    sha: c.sha,
+    message: c.commit.message,
+    author: { login: c.author.login, name: c.commit.author.name },
+  }));
+  const paths = changedPaths(2_000);
+  let markdown = "";
+  const ms = await cpuMs(() => {
+    const plan = planReleaseNotes(
+      { tag: "v2.0.0", previousTag: "v1.0.0", commits, previousOnlyCommits: [] },
+      config.release,
+    ).value;
+    const matcher = layoutPathMatcher(config.layout).value;
+    markdown = renderPlannedNotes(
+      plan,
+      {
+        firstTimeContributors: new Set(["@dev4"]),
+        changedPaths: paths,
+        changedPathsComplete: true,
+        matchLayout: matcher,
+        links: {
+          compare: "https://github.com/o/r/compare/v1.0.0...v2.0.0",
+          pull: (n) => `https://github.com/o/r/pull/${n}`,
+          commit: null,
+        },
+      },
+      config.release,
+    ).markdown;
+  });
+  return { ms, chars: markdown.length };
+}
+
+async function apiCalls(commitCount) {
+  nock.disableNetConnect();
+  const API = "https://api.github.com";
+  const R = "/repos/o/r";
+  const seen = [];
+  const scope = nock(API).persist();
+  scope.on("request", (req) => {
+    const url = new URL(req.url);
+    if (!url.pathname.includes("access_tokens")) seen.push(`${req.method} ${url.pathname}`);
+  });
+  const commits = rangeCommits(commitCount);
+  const posted = [];
+  scope
+    .post(/access_tokens/)
+    .reply(201, { token: "t", expires_at: "2099-01-01T00:00:00Z" })
+    .get(/contents/)
+    .reply(404)
+    .get(`${R}/tags`)
+    .query(true)
+    .reply(200, [{ name: "v1.0.0" }, { name: "v2.0.0" }])
+    .get(`${R}/compare/v1.0.0...v2.0.0`)
+    .query(true)
+    // nock 15 hands reply callbacks the Fetch Request.
+    .reply((request) => {
+      const page = Number(new URL(request.url).searchParams.get("page"));
+      return [
+        200,
+        {
+          status: "ahead",
+          ahead_by: commitCount,
+          behind_by: 0,
+          total_commits: commitCount,
+          commits: commits.slice((page - 1) * 100, page * 100),
+          files: page === 1 ? changedPaths(250).map((filename) => ({ filename, status: "modified" })) : [],
+        },
+      ];
+    })
+    .get(`${R}/commits`)
+    .query(true)
+    .reply(200, [{ sha: "0".repeat(40) }])
+    .get(`${R}/releases`)
+    .query(true)
+    .reply(200, [])
+    .post(`${R}/releases`, (body) => {
+      posted.push(body.body);
+      return true;
+    })
+    .reply(201, { id: 1 });
+  const probot = new Probot({
+    appId: 1,
+    privateKey: generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .privateKey.export({ type: "pkcs1", format: "pem" })
+      .toString(),
+    logLevel: "fatal",
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+  });
+  await probot.load(app);
+  await probot.receive({
+    name: "push",
+    id: "bench",
+    payload: {
+      ref: "refs/tags/v2.0.0",
+      created: true,
+      deleted: false,
+      forced: false,
+      repository: { name: "r", owner: { login: "o" }, html_url: "https://github.com/o/r" },
+      installation: { id: 1 },
+    },
+  });
+  nock.cleanAll();
+  const count = (pattern) => seen.filter((s) => pattern.test(s)).length;
+  const pages = Math.ceil(commitCount / 100);
+  if (!posted[0]?.includes("[#1](")) throw new Error("the draft does not list the PRs");
+  return {
+    total: seen.length,
+    config: count(/contents/),
+    firstTime: count(/GET \/repos\/o\/r\/commits$/),
+    minimum: 1 + pages + 1 + 1,
+    pages,
+    compare: count(/compare/),
+  };
+}
+
+export default async function releaseBench({ baselineMs }) {
+  const { ms, chars } = await cpu();
+  const rows = [];
+  for (const n of [600, COMMITS]) {
+    const calls = await apiCalls(n);
+    rows.push(
+      `| ${n.toLocaleString("en")} | ${calls.total} | ${calls.minimum} (1 + ${calls.pages} + 1 + 1) | ${calls.compare} | ${calls.config} | ${calls.firstTime} |`,
+    );
+  }
+  return [
+    "## Release drafts (`release.bench.js`)",
+    "",
+    `Notes for a ${COMMITS.toLocaleString("en")}-commit range (${COMMITS.toLocaleString("en")} PRs, 2,000 changed paths through the layout matcher, shortened to GitHub's 125,000-character limit → ${chars.toLocaleString("en")} chars): **${fmt(ms)} ms CPU**, ratio ${fmt(ms / baselineMs)} (target < 250 ms).`,
+    "",
+    "API calls of one tag push (previous tag an ancestor, < 300 changed files, PR numbers in the subjects, 5 authors):",
+    "",
+    "| commits | calls | minimum (tags + compare pages + release lookup + write) | compare pages | config reads | first-time look-ups |",
+    "|---:|---:|---:|---:|---:|---:|",
+    ...rows,
+    "",
+    "Above the minimum: the configuration (repository file, then the organization's `.github`) and one",
+    "`GET /commits?author=&per_page=1` per distinct author for the first-time-contributor mark (`release.contributors: false` skips them).",
+    "",
+  ].join("\n");
+}

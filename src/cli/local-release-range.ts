@@ -1,0 +1,79 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { ReleaseCommit } from "../notes/collect-release-entries.js";
+import type { NotesLinks } from "../notes/render-release-notes.js";
+
+const run = promisify(execFile);
+
+/** Runs git in `dir` without a shell (arguments are data, never parsed by a shell). */
+export async function git(dir: string, args: string[]): Promise<string> {
+  const { stdout } = await run("git", args, {
+    cwd: dir,
+    maxBuffer: 512 * 1024 * 1024,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+  });
+  return stdout;
+}
+
+const FIELD = "\x1f";
+const RECORD = "\x1e";
+
+/** Commits of a revision range (`a..b`, or a single ref), oldest first. */
+export async function localCommits(dir: string, range: string[]): Promise<ReleaseCommit[]> {
+  const out = await git(dir, [
+    "log",
+    "--reverse",
+    `--format=%H${FIELD}%an${FIELD}%B${RECORD}`,
+    ...range,
+    "--",
+  ]);
+  return out
+    .split(RECORD)
+    .map((record) => record.replace(/^\n/, ""))
+    .filter(Boolean)
+    .map((record) => {
+      const [sha = "", name = "", message = ""] = record.split(FIELD);
+      return { sha, message: message.trim(), author: { login: null, name } };
+    });
+}
+
+/** Every tag of the local repository. */
+export async function localTags(dir: string): Promise<string[]> {
+  return (await git(dir, ["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"]))
+    .split("\n")
+    .filter(Boolean);
+}
+
+/** Paths that differ between two refs (renames as delete + add), or every path of `head` when there is no base. */
+export async function localChangedPaths(dir: string, base: string | null, head: string): Promise<string[]> {
+  const out = base
+    ? await git(dir, ["diff", "--name-only", "--no-renames", "-z", base, head, "--"])
+    : await git(dir, ["ls-tree", "-r", "--name-only", "-z", head]);
+  return out.split("\0").filter(Boolean);
+}
+
+/** Author names of every commit reachable from `ref`. */
+export async function localAuthorNames(dir: string, ref: string): Promise<Set<string>> {
+  return new Set((await git(dir, ["log", "--format=%an", ref, "--"])).split("\n").filter(Boolean));
+}
+
+/** Links to github.com when the `origin` remote is a GitHub repository; no links otherwise. */
+export async function localLinks(dir: string, tag: string, previousTag: string | null): Promise<NotesLinks> {
+  let url = "";
+  try {
+    url = (await git(dir, ["remote", "get-url", "origin"])).trim();
+  } catch {
+    // No origin remote: plain `#N` references (GitHub links them when the text is pasted into a release).
+  }
+  const match =
+    /^(?:https:\/\/github\.com\/|git@github\.com:|ssh:\/\/git@github\.com\/)([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(
+      url,
+    );
+  if (!match) return { compare: null, pull: null, commit: null };
+  const base = `https://github.com/${match[1]}`;
+  return {
+    compare: previousTag ? `${base}/compare/${previousTag}...${tag}` : `${base}/commits/${tag}`,
+    pull: (number) => `${base}/pull/${number}`,
+    commit: (sha) => `${base}/commit/${sha}`,
+  };
+}

@@ -1,0 +1,161 @@
+import { z } from "zod";
+import { compileLayoutTemplates } from "../../rules/layout-templates.js";
+
+/** The layout of the real platform repository (k8s-gitops-at-scale): one template per deployment area. */
+export const DEFAULT_LAYOUT_TEMPLATES: Record<
+  string,
+  string | { path: string; segments: Record<string, string | string[]> }
+> = {
+  features: "features/{feature}/{scope}/{file}",
+  clusters: "providers/{cloud}/{version}/clusters/{env}/{cluster}/{scope}/{namespace}/{file}",
+  mgmt: "providers/{cloud}/{version}/mgmt/{scope}/{namespace}/{file}",
+  tenants: {
+    path: "tenants/{cloud}/{env}/{tenant}/{file}",
+    segments: { env: ["common", "non-prod", "prod"] },
+  },
+};
+
+export const DEFAULT_LAYOUT_SEGMENTS: Record<string, string | string[]> = {
+  version: "v[0-9]+",
+  scope: ["namespaced", "non-namespaced"],
+  env: ["non-prod", "prod"],
+  cluster: ["common", "{env}-*"],
+};
+
+export const DEFAULT_LAYOUT_ALLOWED = [
+  "**/*.md",
+  ".github/**",
+  "hack/**",
+  "**/kustomization.yaml",
+  "**/.gitignore",
+  "**/.sourceignore",
+  ".sops.yaml",
+  "LICENSE",
+  "CODEOWNERS",
+];
+
+const segmentName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a segment name is a letter followed by letters, digits or `_`");
+
+const segmentConstraint = z
+  .union([z.array(z.string().min(1)).min(1), z.string().min(1)])
+  .describe(
+    "A list of allowed values (an item may use `*` for any characters and `{segment}` for the value of an earlier " +
+      "segment, e.g. `{env}-*`); or a string: a regular expression the whole segment must match (e.g. `v[0-9]+`), " +
+      "unless it contains a `{segment}` reference, then it is a simple pattern like a list item (e.g. `{env}-*`).",
+  );
+
+const segmentConstraints = z.record(segmentName, segmentConstraint);
+
+const template = z
+  .union([
+    z.string().min(1),
+    z.strictObject({
+      path: z.string().min(1).describe("The path template, e.g. `tenants/{cloud}/{env}/{tenant}/{file}`."),
+      segments: segmentConstraints
+        .default({})
+        .describe("Constraints for this template only; they replace the shared `segments` of the same name."),
+    }),
+  ])
+  .describe(
+    "A path template: literal folders and `{name}` segments separated by `/`; the last part is the file. " +
+      "Either the template string or `{ path, segments }` with constraints for this template only.",
+  );
+
+export const layoutSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Run the "Folder layout" check on pull requests.'),
+    templates: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]*$/, "a template name is lower-case letters, digits and dashes"),
+        template,
+      )
+      .default(DEFAULT_LAYOUT_TEMPLATES)
+      .describe(
+        "Where files may live: area name → path template. Tried in order; the first that matches names the file's " +
+          "area and segments. Setting this replaces the defaults (the layout of k8s-gitops-at-scale).",
+      ),
+    segments: segmentConstraints
+      .default(DEFAULT_LAYOUT_SEGMENTS)
+      .describe(
+        "Constraints on named segments, shared by every template. Unconstrained segments only have to be valid " +
+          "names (see `names`). Setting this replaces the defaults.",
+      ),
+    allowed: z
+      .array(z.string().min(1))
+      .default(DEFAULT_LAYOUT_ALLOWED)
+      .describe(
+        "Globs (picomatch, dot files included) of files allowed anywhere outside the templates: docs, CI, scripts.",
+      ),
+    names: z
+      .string()
+      .min(1)
+      .default("dns-1123-label")
+      .describe(
+        "What folder names (segment values) and file names (without extension) must be: `dns-1123-label` " +
+          "(Kubernetes object names: lower-case letters, digits and `-`, at most 63 characters; file names may " +
+          "also contain `.`), `any`, or a regular expression.",
+      ),
+    manifestExtensions: z
+      .array(z.string().regex(/^\.[A-Za-z0-9.]+$/, "an extension starts with a dot, e.g. `.yaml`"))
+      .min(1)
+      .default([".yaml", ".yml"])
+      .describe(
+        "Extensions of Kubernetes manifests: files in templates must have one; these files are parsed.",
+      ),
+    scopeSegment: segmentName
+      .default("scope")
+      .describe(
+        "The segment that says whether objects are namespaced (`namespaced`/`non-namespaced` folders).",
+      ),
+    namespacedFolder: z
+      .string()
+      .min(1)
+      .default("namespaced")
+      .describe("Value of `scopeSegment` for namespaced objects."),
+    clusterScopedFolder: z
+      .string()
+      .min(1)
+      .default("non-namespaced")
+      .describe("Value of `scopeSegment` for cluster-scoped objects."),
+    namespaceSegment: segmentName
+      .default("namespace")
+      .describe(
+        "The segment naming the namespace of the objects below it (checked against `metadata.namespace`).",
+      ),
+    clusterScopedKinds: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Extra cluster-scoped kinds (`Kind` or `group/Kind`), beyond Kubernetes' built-in ones and the CRDs found in " +
+          "the repository.",
+      ),
+    namespacedKinds: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Extra namespaced kinds (`Kind` or `group/Kind`) whose CRDs are not in the repository."),
+    scopePath: z
+      .enum(["off", "warning", "error"])
+      .default("warning")
+      .describe(
+        "Whether a PR title's scope must name the area it changes (`tenants(dummy)` → `tenants/*/*/dummy/**`): " +
+          "`off`, `warning` (a warning annotation, the check still passes) or `error` (the check fails).",
+      ),
+    scopePathExempt: z
+      .array(z.string().min(1))
+      .default(["release", "deps"])
+      .describe("PR title scopes that name no folder (`chore(release): …`)."),
+  })
+  .superRefine((layout, ctx) => {
+    const compiled = compileLayoutTemplates(layout);
+    if (compiled.ok) return;
+    for (const problem of compiled.error) {
+      ctx.addIssue({ code: "custom", path: problem.path, message: problem.message, input: problem.value });
+    }
+  })
+  .describe(
+    'The "Folder layout" check: every changed file in its place, every manifest where its scope says.',
+  );
+
+export type LayoutConfig = z.infer<typeof layoutSchema>;

@@ -1,0 +1,104 @@
+import { withKeyedLock } from "../util/keyed-lock.js";
+import type { Octokit, RepoRef } from "./types.js";
+
+export interface ReleaseInfo {
+  id: number;
+  tagName: string;
+  name: string | null;
+  body: string;
+  draft: boolean;
+  prerelease: boolean;
+}
+
+export interface ReleaseDraft {
+  tag: string;
+  name: string;
+  body: string;
+  prerelease: boolean;
+}
+
+export type ReleaseAction = "created" | "updated" | "unchanged" | "published-untouched";
+
+/**
+ * The releases of `tag`, drafts included (the "release by tag" endpoint only sees published releases, so the list is
+ * read, newest first, 100 a page, until the first page that has the tag). Oldest first.
+ */
+export async function findReleasesByTag(
+  octokit: Octokit,
+  repo: RepoRef,
+  tag: string,
+): Promise<ReleaseInfo[]> {
+  for await (const page of octokit.paginate.iterator(octokit.rest.repos.listReleases, {
+    ...repo,
+    per_page: 100,
+  })) {
+    const found = page.data.filter((release) => release.tag_name === tag);
+    if (found.length)
+      return found
+        .map((r) => ({
+          id: r.id,
+          tagName: r.tag_name,
+          name: r.name,
+          body: r.body ?? "",
+          draft: r.draft,
+          prerelease: r.prerelease,
+        }))
+        .sort((a, b) => a.id - b.id);
+  }
+  return [];
+}
+
+/**
+ * Writes the draft release of a tag: creates it, or updates the existing draft in place; a published release of the
+ * tag is never modified. Serialised per tag in this process, so a push and its redelivery arriving together end with
+ * one draft. Across processes two drafts can still appear (GitHub does not make tag names of drafts unique): the
+ * next run for the tag keeps the oldest and deletes the others.
+ */
+export async function upsertReleaseDraft(
+  octokit: Octokit,
+  repo: RepoRef,
+  draft: ReleaseDraft,
+): Promise<{ id: number | null; action: ReleaseAction }> {
+  return withKeyedLock(`${repo.owner}/${repo.repo}:release:${draft.tag}`, async () => {
+    const releases = await findReleasesByTag(octokit, repo, draft.tag);
+    const published = releases.find((release) => !release.draft);
+    if (published) return { id: published.id, action: "published-untouched" as const };
+    const [existing, ...duplicates] = releases;
+    for (const duplicate of duplicates)
+      await octokit.rest.repos.deleteRelease({ ...repo, release_id: duplicate.id });
+    if (!existing) {
+      const { data } = await octokit.rest.repos.createRelease({
+        ...repo,
+        tag_name: draft.tag,
+        name: draft.name,
+        body: draft.body,
+        draft: true,
+        prerelease: draft.prerelease,
+      });
+      return { id: data.id, action: "created" as const };
+    }
+    if (
+      existing.body === draft.body &&
+      existing.name === draft.name &&
+      existing.prerelease === draft.prerelease
+    )
+      return { id: existing.id, action: "unchanged" as const };
+    await octokit.rest.repos.updateRelease({
+      ...repo,
+      release_id: existing.id,
+      name: draft.name,
+      body: draft.body,
+      prerelease: draft.prerelease,
+    });
+    return { id: existing.id, action: "updated" as const };
+  });
+}
+
+/** Deletes the draft releases of a deleted tag; published releases stay. Returns the ids deleted. */
+export async function deleteReleaseDrafts(octokit: Octokit, repo: RepoRef, tag: string): Promise<number[]> {
+  return withKeyedLock(`${repo.owner}/${repo.repo}:release:${tag}`, async () => {
+    const drafts = (await findReleasesByTag(octokit, repo, tag)).filter((release) => release.draft);
+    for (const draft of drafts) await octokit.rest.repos.deleteRelease({ ...repo, release_id: draft.id });
+    return drafts.map((draft) => draft.id);
+  });
+}

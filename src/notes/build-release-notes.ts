@@ -1,0 +1,204 @@
+import semver from "semver";
+import type { ReleaseNotesConfig } from "../config/sections/release-notes.js";
+import { err, ok, type Result } from "../util/result.js";
+import {
+  collectReleaseEntries,
+  pullRequestNumbers,
+  type Contributor,
+  type ReleaseCommit,
+  type ReleaseEntry,
+} from "./collect-release-entries.js";
+import { platformImpact, type LayoutPathMatcher, type PlatformImpact } from "./platform-impact.js";
+import {
+  contributorKey,
+  renderReleaseNotes,
+  type NotesLinks,
+  type NotesSection,
+} from "./render-release-notes.js";
+import { bumpBetween, impliedBump, isUnderBumped, parseVersionTag } from "./version-tags.js";
+
+export interface ReleaseRange {
+  tag: string;
+  previousTag: string | null;
+  /** Commits reachable from `tag` and not from the previous tag (or its merge base with `tag`). */
+  commits: readonly ReleaseCommit[];
+  /** Commits reachable from the previous tag but not from `tag` (tags off the main branch); their PRs are released. */
+  previousOnlyCommits: readonly ReleaseCommit[];
+}
+
+export interface ReleasePlan {
+  tag: string;
+  previousTag: string | null;
+  prerelease: boolean;
+  entries: ReleaseEntry[];
+  excluded: Array<{ number: number | null; sha: string; reason: string }>;
+  /** Authors of the listed entries, first-seen order, one per login (or name). */
+  contributors: Contributor[];
+}
+
+/** Step 1 (pure): which entries the notes list. Fails when the tag is not a version. */
+export function planReleaseNotes(
+  range: ReleaseRange,
+  config: Pick<ReleaseNotesConfig, "tagPrefix" | "excludeTitles">,
+): Result<ReleasePlan, string> {
+  const version = parseVersionTag(range.tag, config.tagPrefix);
+  if (!version)
+    return err(
+      `the tag "${range.tag}" is not a version tag: expected "${config.tagPrefix}" followed by a semantic version, e.g. "${config.tagPrefix}1.2.3"`,
+    );
+  const { entries, excluded } = collectReleaseEntries(range.commits, {
+    releasedNumbers: pullRequestNumbers(range.previousOnlyCommits),
+    excludeTitles: config.excludeTitles.map((source) => new RegExp(source)),
+  });
+  const contributors = new Map<string, Contributor>();
+  for (const entry of entries)
+    if (entry.author && !contributors.has(contributorKey(entry.author)))
+      contributors.set(contributorKey(entry.author), entry.author);
+  return ok({
+    tag: range.tag,
+    previousTag: range.previousTag,
+    prerelease: version.prerelease.length > 0,
+    entries,
+    excluded,
+    contributors: [...contributors.values()],
+  });
+}
+
+export interface NotesContext {
+  /** Keys (`@login` or name, see `contributorKey`) of contributors with nothing in earlier releases. */
+  firstTimeContributors: ReadonlySet<string>;
+  /** Changed paths between the previous tag and this one (every path of the tag for a first release). */
+  changedPaths: readonly string[];
+  changedPathsComplete: boolean;
+  /** The layout rules' matcher; null leaves out the Platform impact. */
+  matchLayout: LayoutPathMatcher | null;
+  links: NotesLinks;
+  /** Extra warnings for the top (e.g. an invalid configuration). */
+  warnings?: string[];
+}
+
+export interface ReleaseNotes {
+  tag: string;
+  previousTag: string | null;
+  prerelease: boolean;
+  /** In the order the notes list them (first appearance). */
+  pullRequests: Array<{
+    number: number;
+    type: string | null;
+    scope: string | null;
+    subject: string;
+    breaking: boolean;
+  }>;
+  entries: ReleaseEntry[];
+  impact: PlatformImpact | null;
+  markdown: string;
+}
+
+/** Sorts entries into the configured sections; types no section names go to the `*` section or a final one. */
+export function sectionEntries(
+  entries: readonly ReleaseEntry[],
+  sections: ReleaseNotesConfig["sections"],
+): NotesSection[] {
+  const result: NotesSection[] = sections.map((s) => ({ heading: s.heading, entries: [] }));
+  const named = new Set(sections.flatMap((s) => s.types));
+  let catchAll = sections.findIndex((s) => s.types.includes("*"));
+  const ordered = [...entries].sort(
+    (a, b) => (a.number ?? Number.MAX_SAFE_INTEGER) - (b.number ?? Number.MAX_SAFE_INTEGER),
+  );
+  for (const entry of ordered) {
+    sections.forEach((section, index) => {
+      if (section.breaking && entry.breaking) result[index]!.entries.push(entry);
+    });
+    let index =
+      entry.type && named.has(entry.type) ? sections.findIndex((s) => s.types.includes(entry.type!)) : -1;
+    if (index < 0) {
+      if (catchAll < 0) {
+        result.push({ heading: "Other changes", entries: [] });
+        catchAll = result.length - 1;
+      }
+      index = catchAll;
+    }
+    result[index]!.entries.push(entry);
+  }
+  return result;
+}
+
+/** Step 2 (pure): the notes' Markdown and the data the CLI prints. */
+export function renderPlannedNotes(
+  plan: ReleasePlan,
+  context: NotesContext,
+  config: Pick<
+    ReleaseNotesConfig,
+    "tagPrefix" | "sections" | "contributors" | "impact" | "versionCheck" | "template"
+  >,
+  limit?: number,
+): ReleaseNotes {
+  const sections = sectionEntries(plan.entries, config.sections);
+  const impact =
+    config.impact.enabled && context.matchLayout
+      ? platformImpact(
+          context.changedPaths,
+          context.matchLayout,
+          config.impact.groups,
+          context.changedPathsComplete,
+        )
+      : null;
+  const warnings = [...(context.warnings ?? [])];
+  const bumpWarning = config.versionCheck.enabled ? versionBumpWarning(plan, config) : null;
+  if (bumpWarning) warnings.unshift(bumpWarning);
+  const markdown = renderReleaseNotes({
+    tag: plan.tag,
+    previousTag: plan.previousTag,
+    sections,
+    impact,
+    contributors: config.contributors
+      ? plan.contributors.map((contributor) => ({
+          contributor,
+          firstTime: context.firstTimeContributors.has(contributorKey(contributor)),
+        }))
+      : null,
+    warnings,
+    links: context.links,
+    template: config.template,
+    limit,
+  });
+  const listed = new Set<number>();
+  const pullRequests: ReleaseNotes["pullRequests"] = [];
+  for (const entry of sections.flatMap((s) => s.entries)) {
+    if (entry.number === null || listed.has(entry.number)) continue;
+    listed.add(entry.number);
+    const { number, type, scope, subject, breaking } = entry;
+    pullRequests.push({ number, type, scope, subject, breaking });
+  }
+  return {
+    tag: plan.tag,
+    previousTag: plan.previousTag,
+    prerelease: plan.prerelease,
+    pullRequests,
+    entries: plan.entries,
+    impact,
+    markdown,
+  };
+}
+
+function versionBumpWarning(
+  plan: ReleasePlan,
+  config: Pick<ReleaseNotesConfig, "tagPrefix" | "versionCheck">,
+): string | null {
+  if (!plan.previousTag) return null;
+  const previous = parseVersionTag(plan.previousTag, config.tagPrefix);
+  const next = parseVersionTag(plan.tag, config.tagPrefix);
+  if (!previous || !next) return null;
+  const actual = bumpBetween(previous, next);
+  const needed = impliedBump(plan.entries, config.versionCheck.minorTypes, previous);
+  if (!isUnderBumped(actual, needed)) return null;
+  const reasons = plan.entries
+    .filter((entry) => impliedBump([entry], config.versionCheck.minorTypes, previous) === needed)
+    .slice(0, 5)
+    .map((entry) => (entry.number !== null ? `#${entry.number}` : entry.sha.slice(0, 7)));
+  const suggested = semver.inc(previous.version, needed);
+  return [
+    "> [!WARNING]",
+    `> These changes need a **${needed}** version bump (${reasons.join(", ")}), but ${plan.tag} is a ${actual} release after ${plan.previousTag}. Consider tagging ${config.tagPrefix}${suggested} instead.`,
+  ].join("\n");
+}
