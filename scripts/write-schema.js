@@ -13,7 +13,10 @@ const schema = {
 };
 // `_extends` is resolved by Probot before validation: allow it in editors too.
 schema.properties = {
-  _extends: { type: "string", description: "Inherit from another repository's file: `repo` or `owner/repo:path`." },
+  _extends: {
+    type: "string",
+    description: "Inherit from another repository's file: `repo` or `owner/repo:path`.",
+  },
   ...schema.properties,
 };
 
@@ -35,10 +38,13 @@ function rows(node, prefix) {
     const description = (child.description ?? "").replace(/\n/g, " ").replace(/\|/g, "\\|");
     const isSection = child.type === "object" && child.properties;
     const fallback = isSection || child.default === undefined ? "" : `\`${JSON.stringify(child.default)}\``;
-    out.push(`| \`${path}\` | ${isSection ? "section" : typeOf(child)} | ${fallback.replace(/\|/g, "\\|")} | ${description} |`);
+    out.push(
+      `| \`${path}\` | ${isSection ? "section" : typeOf(child)} | ${fallback.replace(/\|/g, "\\|")} | ${description} |`,
+    );
     if (isSection) out.push(...rows(child, path));
     else if (child.type === "array" && child.items?.properties) out.push(...rows(child.items, `${path}[]`));
-    else if (child.additionalProperties?.properties) out.push(...rows(child.additionalProperties, `${path}.<name>`));
+    else if (child.additionalProperties?.properties)
+      out.push(...rows(child.additionalProperties, `${path}.<name>`));
   }
   return out;
 }
@@ -67,7 +73,9 @@ const outputs = [
 if (process.argv.includes("--check")) {
   const stale = outputs.filter(([file, text]) => !existsSync(file) || readFileSync(file, "utf8") !== text);
   if (stale.length) {
-    console.error(`stale: ${stale.map(([f]) => f.pathname.split("/").slice(-2).join("/")).join(", ")}: run \`npm run schema\` and commit.`);
+    console.error(
+      `stale: ${stale.map(([f]) => f.pathname.split("/").slice(-2).join("/")).join(", ")}: run \`npm run schema\` and commit.`,
+    );
     process.exit(1);
   }
   console.log("schema.json and docs/configuration.md are up to date");
