@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { prTitleSchema } from "./sections/pr-title.js";
+import { auditSchema, mergeSettingsSchema, squashTitleSchema } from "./sections/squash-title.js";
 
 /** The repository's configuration file, read from the default branch through Probot (`_extends` supported). */
 export const CONFIG_FILE = "gitops-release-bot.yml";
@@ -12,6 +13,9 @@ export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
 export const configSchema = z
   .strictObject({
     prTitle: prTitleSchema.prefault({}),
+    squashTitle: squashTitleSchema.prefault({}),
+    mergeSettings: mergeSettingsSchema.prefault({}),
+    audit: auditSchema.prefault({}),
   })
   .describe(
     "Configuration of gitops-release-bot, in `.github/gitops-release-bot.yml` on the default branch.",
