@@ -24,7 +24,7 @@ export async function auditCommand(args: string[], out: (text: string) => void):
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${auditUsage}`);
   if (!values.repo) throw new UsageError(`--repo is required\nusage: ${auditUsage}`);
   const range = /^([^.\s-][^\s]*?)\.\.([^.\s-][^\s]*)$/.exec(values.range ?? "");
-  if (!range?.[1] || !range[2] || range[2].startsWith(".")) {
+  if (!range?.[1] || !range[2] || values.range?.includes("...")) {
     throw new UsageError(
       `--range must be <from>..<to> (two dots, e.g. v0.0.3..main), got ${JSON.stringify(values.range ?? "")}`,
     );
