@@ -3,7 +3,8 @@ import { auditMainCommit } from "../rules/audit-main-commit.js";
 import { EXIT, readCliConfig, UsageError } from "./cli-config.js";
 import { readCommits, resolveCommit } from "./git-log.js";
 
-export const auditUsage = "gitops-release-bot audit --repo <dir> --range <from>..<to> [--config <file>] [--json]";
+export const auditUsage =
+  "gitops-release-bot audit --repo <dir> --range <from>..<to> [--config <file>] [--json]";
 
 /**
  * `audit`: checks local commits like the audit of the default branch does. Offline, PR existence cannot be verified;
@@ -21,7 +22,8 @@ export async function auditCommand(args: string[], out: (text: string) => void):
       json: { type: "boolean", default: false },
     },
   });
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${auditUsage}`);
+  if (positionals.length)
+    throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${auditUsage}`);
   if (!values.repo) throw new UsageError(`--repo is required\nusage: ${auditUsage}`);
   const range = /^([^.\s-][^\s]*?)\.\.([^.\s-][^\s]*)$/.exec(values.range ?? "");
   if (!range?.[1] || !range[2] || values.range?.includes("...")) {

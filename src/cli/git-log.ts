@@ -12,7 +12,9 @@ async function git(dir: string, args: string[]): Promise<string> {
 
 /** Resolves a revision to a full commit SHA; throws with git's message when it does not exist. */
 export async function resolveCommit(dir: string, revision: string): Promise<string> {
-  return (await git(dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${revision}^{commit}`])).trim();
+  return (
+    await git(dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${revision}^{commit}`])
+  ).trim();
 }
 
 /**
@@ -20,7 +22,14 @@ export async function resolveCommit(dir: string, revision: string): Promise<stri
  * separated by NUL bytes, which a commit message cannot contain.
  */
 export async function readCommits(dir: string, revisions: string[]): Promise<CommitInfo[]> {
-  const out = await git(dir, ["log", "--reverse", "-z", "--format=%H%x1f%P%x1f%B", "--end-of-options", ...revisions]);
+  const out = await git(dir, [
+    "log",
+    "--reverse",
+    "-z",
+    "--format=%H%x1f%P%x1f%B",
+    "--end-of-options",
+    ...revisions,
+  ]);
   return out
     .split("\0")
     .filter((record) => record.trim())

@@ -31,7 +31,8 @@ export async function compareCommits(
       per_page: COMPARE_PAGE,
       page,
     });
-    for (const commit of data.commits) commits.push(toCommitInfo(commit.sha, commit.commit.message, commit.parents.length));
+    for (const commit of data.commits)
+      commits.push(toCommitInfo(commit.sha, commit.commit.message, commit.parents.length));
     if (data.commits.length < COMPARE_PAGE || commits.length >= data.total_commits) return commits;
   }
 }
@@ -66,7 +67,11 @@ export function listPullRequestCommits(
   event: object,
 ): Promise<CommitInfo[]> {
   return memoizeForEvent(event, `pull-commits:${repo.owner}/${repo.repo}#${number}`, async () => {
-    const data = await octokit.paginate(octokit.rest.pulls.listCommits, { ...repo, pull_number: number, per_page: 100 });
+    const data = await octokit.paginate(octokit.rest.pulls.listCommits, {
+      ...repo,
+      pull_number: number,
+      per_page: 100,
+    });
     return data.map((c) => toCommitInfo(c.sha, c.commit.message, c.parents.length));
   });
 }
@@ -77,7 +82,8 @@ export function autoMergeOf(pr: {
 }): { mergeMethod: "merge" | "squash" | "rebase"; commitTitle: string | null } | null {
   const auto = pr.auto_merge;
   if (!auto) return null;
-  const method = auto.merge_method === "merge" || auto.merge_method === "rebase" ? auto.merge_method : "squash";
+  const method =
+    auto.merge_method === "merge" || auto.merge_method === "rebase" ? auto.merge_method : "squash";
   return { mergeMethod: method, commitTitle: auto.commit_title ?? null };
 }
 

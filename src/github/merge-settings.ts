@@ -56,9 +56,15 @@ export function readMergeSettings(
         name: repo.repo,
       });
       const fromGraphQl: MergeSettings = {
-        ...(repository?.squashMergeAllowed != null ? { allow_squash_merge: repository.squashMergeAllowed } : {}),
-        ...(repository?.mergeCommitAllowed != null ? { allow_merge_commit: repository.mergeCommitAllowed } : {}),
-        ...(repository?.rebaseMergeAllowed != null ? { allow_rebase_merge: repository.rebaseMergeAllowed } : {}),
+        ...(repository?.squashMergeAllowed != null
+          ? { allow_squash_merge: repository.squashMergeAllowed }
+          : {}),
+        ...(repository?.mergeCommitAllowed != null
+          ? { allow_merge_commit: repository.mergeCommitAllowed }
+          : {}),
+        ...(repository?.rebaseMergeAllowed != null
+          ? { allow_rebase_merge: repository.rebaseMergeAllowed }
+          : {}),
         ...(repository?.squashMergeCommitTitle
           ? { squash_merge_commit_title: repository.squashMergeCommitTitle }
           : {}),

@@ -41,11 +41,17 @@ export async function handleMergeGroup(context: Context<"merge_group.checks_requ
   // 4. Judge the titles and the commits.
   const rules = config.value.prTitle;
   const base = group.base_ref.replace(/^refs\/heads\//, "");
-  const titles = pulls.map((pr) => ({ number: pr.number, title: pr.title, verdict: validatePrTitle(pr, rules) }));
+  const titles = pulls.map((pr) => ({
+    number: pr.number,
+    title: pr.title,
+    verdict: validatePrTitle(pr, rules),
+  }));
   const audits = commits.map((commit) => {
     const number = splitPullRequestSuffix(commit.subject).number;
     const pull = pulls.find((pr) => pr.number === number);
-    const associated = pull ? [{ number: pull.number, title: pull.title, baseRef: base, merged: true }] : null;
+    const associated = pull
+      ? [{ number: pull.number, title: pull.title, baseRef: base, merged: true }]
+      : null;
     return auditMainCommit(commit, rules, { defaultBranch: base, pulls: associated });
   });
   // 5. Write the check run on the group's head.

@@ -65,7 +65,8 @@ export async function handleSquashAudit(context: Context<"push">): Promise<void>
     });
     if (!entries.length) return null;
     if (isAuditResolved(entries)) {
-      if (existing) await closeTrackingIssue(context.octokit, repo, AUDIT_ISSUE_KEY, renderAuditClosingComment(entries));
+      if (existing)
+        await closeTrackingIssue(context.octokit, repo, AUDIT_ISSUE_KEY, renderAuditClosingComment(entries));
       return null;
     }
     const body = renderAuditIssue(entries, { defaultBranch, acknowledgeLabel: audit.acknowledgeLabel });

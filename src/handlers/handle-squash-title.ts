@@ -3,7 +3,12 @@ import type { ConfigProblem } from "../config/parse-config.js";
 import type { Config } from "../config/schema.js";
 import { loadConfig } from "../config/load-config.js";
 import { upsertCheckRun } from "../github/checks.js";
-import { autoMergeOf, getPullRequestAutoMerge, listPullRequestCommits, type CommitInfo } from "../github/commits.js";
+import {
+  autoMergeOf,
+  getPullRequestAutoMerge,
+  listPullRequestCommits,
+  type CommitInfo,
+} from "../github/commits.js";
 import { readMergeSettings, updateMergeSettings } from "../github/merge-settings.js";
 import type { PullRequestInfo } from "../github/pulls.js";
 import type { CheckResult } from "../report/check-result.js";
@@ -68,7 +73,8 @@ function mergeSettingsFor(context: Pick<Context, "octokit" | "payload" | "repo">
     const repo = context.repo();
     const { settings } = await readMergeSettings(context.octokit, repo, context.payload);
     const { drift, unreadable } = findMergeSettingsDrift(settings, config.mergeSettings.policy);
-    if (!config.mergeSettings.enforce || !drift.length) return { settings, drift, unreadable, enforcement: null };
+    if (!config.mergeSettings.enforce || !drift.length)
+      return { settings, drift, unreadable, enforcement: null };
     const patch = mergeSettingsPatch(drift);
     const updated = await updateMergeSettings(context.octokit, repo, patch);
     if (!updated.ok) {
@@ -93,7 +99,11 @@ export function judgeSquashTitle(
 ): CheckResult {
   if (!config.ok || !settings) return reportConfigProblems(config.ok ? [] : config.error);
   const exempt = pr.labels.find((label) => config.value.squashTitle.exemptLabels.includes(label));
-  if (exempt) return reportSkipped("Squash title not checked: exempt label", `The label \`${exempt}\` exempts this PR.`);
+  if (exempt)
+    return reportSkipped(
+      "Squash title not checked: exempt label",
+      `The label \`${exempt}\` exempts this PR.`,
+    );
   const prediction = predictSquashTitle({
     pull: { number: pr.number, title: pr.title, autoMerge },
     commits,

@@ -57,9 +57,11 @@ export function reportSquashTitle(findings: SquashTitleFindings): CheckResult {
   if (findings.driftMode !== "ignore") {
     const settings = reportDrift(findings);
     if (settings.length) lines.push("", "### Merge settings", "", ...settings);
-    if (findings.drift.length && findings.driftMode === "failure" && findings.enforcement?.status !== "applied") {
-      conclusion = "failure";
-      if (verdict.valid && !prediction.unsquashedMethod) title = "The repository's merge settings differ from the policy";
+    // `neutral` still passes a required check; `failure` blocks the merge until the settings are fixed.
+    const drifted = findings.drift.length > 0 && findings.enforcement?.status !== "applied";
+    if (drifted && conclusion === "success") {
+      conclusion = findings.driftMode;
+      title = `${title}; the repository's merge settings differ from the policy`;
     }
   }
   return { conclusion, title, summary: lines.join("\n") };
@@ -85,7 +87,9 @@ function howToUsePrTitle(prediction: SquashPrediction, prTitle: string): string[
 function reportDrift(findings: SquashTitleFindings): string[] {
   const lines: string[] = [];
   for (const d of findings.drift) {
-    lines.push(`- \`${d.setting}\` is \`${String(d.actual)}\`; the policy wants \`${String(d.expected)}\`. ${d.fix}`);
+    lines.push(
+      `- \`${d.setting}\` is \`${String(d.actual)}\`; the policy wants \`${String(d.expected)}\`. ${d.fix}`,
+    );
   }
   if (findings.unreadable.length) {
     lines.push(
@@ -95,7 +99,9 @@ function reportDrift(findings: SquashTitleFindings): string[] {
   }
   const enforcement = findings.enforcement;
   if (enforcement?.status === "applied") {
-    lines.push(`- Enforced: changed ${enforcement.settings.map((s) => `\`${s}\``).join(", ")} to the policy.`);
+    lines.push(
+      `- Enforced: changed ${enforcement.settings.map((s) => `\`${s}\``).join(", ")} to the policy.`,
+    );
   } else if (enforcement) {
     lines.push(`- Could not enforce the policy: ${enforcement.message}`);
   }
@@ -103,7 +109,11 @@ function reportDrift(findings: SquashTitleFindings): string[] {
 }
 
 /** The failing "Squash title" check on a commit of the default branch that breaks the convention. */
-export function reportCommitViolation(audit: CommitAudit, pusher: string, issueNumber: number | null): CheckResult {
+export function reportCommitViolation(
+  audit: CommitAudit,
+  pusher: string,
+  issueNumber: number | null,
+): CheckResult {
   const first = audit.problems[0]?.message ?? "This commit breaks the naming convention.";
   return {
     conclusion: "failure",
@@ -131,14 +141,26 @@ export function reportMergeGroup(
     `Checked ${pulls.length} PR title${pulls.length === 1 ? "" : "s"} and ${commits.length} commit${commits.length === 1 ? "" : "s"} of this merge group.`,
   ];
   for (const pull of badPulls) {
-    lines.push("", `**#${pull.number}** ${inlineCode(pull.title)}:`, ...pull.verdict.problems.map((p) => `- ${p.message}`));
+    lines.push(
+      "",
+      `**#${pull.number}** ${inlineCode(pull.title)}:`,
+      ...pull.verdict.problems.map((p) => `- ${p.message}`),
+    );
     if (pull.verdict.suggestion) lines.push(`- Suggested title: ${inlineCode(pull.verdict.suggestion)}`);
   }
   for (const commit of badCommits) {
-    lines.push("", `**Commit ${commit.sha}** ${inlineCode(commit.subject)}:`, ...commit.problems.map((p) => `- ${p.message}`));
+    lines.push(
+      "",
+      `**Commit ${commit.sha}** ${inlineCode(commit.subject)}:`,
+      ...commit.problems.map((p) => `- ${p.message}`),
+    );
   }
   if (!badPulls.length && !badCommits.length) {
-    return { conclusion: "success", title: "Every PR title and squash commit in the merge group follows the convention", summary: lines.join("\n") };
+    return {
+      conclusion: "success",
+      title: "Every PR title and squash commit in the merge group follows the convention",
+      summary: lines.join("\n"),
+    };
   }
   lines.push("", "Remove the PR from the merge queue, fix its title, and queue it again.");
   const names = badPulls.map((p) => `#${p.number}`);

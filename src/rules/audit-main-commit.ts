@@ -28,7 +28,10 @@ export interface CommitAudit {
   repair: string | null;
 }
 
-type TitleRules = Pick<PrTitleConfig, "types" | "requireScope" | "scopes" | "subjectCase" | "maxHeaderLength">;
+type TitleRules = Pick<
+  PrTitleConfig,
+  "types" | "requireScope" | "scopes" | "subjectCase" | "maxHeaderLength"
+>;
 
 const REVERT_AND_RELAND =
   "Revert the commit (`git revert <sha>` through a PR) and land the change again through a PR merged with " +
@@ -87,7 +90,9 @@ export function auditMainCommit(
       );
     }
   }
-  const suggestion = verdict.suggestion ? ` A conforming subject would be ${inlineCode(`${verdict.suggestion} (#N)`)}.` : "";
+  const suggestion = verdict.suggestion
+    ? ` A conforming subject would be ${inlineCode(`${verdict.suggestion} (#N)`)}.`
+    : "";
   return {
     sha: commit.sha,
     subject: commit.subject,

@@ -28,7 +28,11 @@ const POLICY_KEYS: Array<[MergeSettingName, keyof MergePolicy, string]> = [
     "squashMergeCommitTitle",
     "under **Allow squash merging**, choose **Default to pull request title**",
   ],
-  ["squash_merge_commit_message", "squashMergeCommitMessage", "under **Allow squash merging**, pick the message"],
+  [
+    "squash_merge_commit_message",
+    "squashMergeCommitMessage",
+    "under **Allow squash merging**, pick the message",
+  ],
 ];
 
 /**

@@ -8,6 +8,7 @@ import {
   mockPullFiles,
   resetNock,
 } from "../helpers/mock-github.js";
+import { mockSquashTitleCheck } from "../helpers/squash-mocks.js";
 import { examplePayload } from "../helpers/webhooks.js";
 
 describe('"PR title" check', () => {
@@ -27,6 +28,7 @@ describe('"PR title" check', () => {
     const runs: Array<Record<string, any>> = [];
     mockNoConfig(gh.api, owner, name);
     mockPullFiles(gh.api, owner, name, payload.number, [{ filename: "README.md" }]);
+    mockSquashTitleCheck(gh.api, owner, name, sha, []);
     mockCreateCheckRun(gh.api, owner, name, sha, runs);
     await probot.receive({ name: "pull_request", id: "1", payload } as never);
     gh.finish();

@@ -5,7 +5,11 @@ import { buildHistoryRepo, git } from "../helpers/history-repo.js";
 async function cli(args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, (t) => out.push(t), (t) => err.push(t));
+  const code = await runCli(
+    args,
+    (t) => out.push(t),
+    (t) => err.push(t),
+  );
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -15,7 +19,17 @@ describe("gitops-release-bot audit", () => {
   // A merge commit that brings PR #5's unsquashed commit onto a branch of main (`-s ours`: no content conflict).
   const identity = ["-c", "user.name=Admin", "-c", "user.email=admin@example.com"];
   git(repo.dir, ["checkout", "-q", "-b", "merged", "main"]);
-  git(repo.dir, [...identity, "merge", "-q", "--no-ff", "-s", "ours", "-m", "Merge branch 'flux'", "refs/pull/5/head"]);
+  git(repo.dir, [
+    ...identity,
+    "merge",
+    "-q",
+    "--no-ff",
+    "-s",
+    "ours",
+    "-m",
+    "Merge branch 'flux'",
+    "refs/pull/5/head",
+  ]);
   const mergeSha = git(repo.dir, ["rev-parse", "HEAD"]);
   const prHead = git(repo.dir, ["rev-parse", "refs/pull/5/head"]);
   afterAll(() => repo.cleanup());

@@ -16,15 +16,15 @@ const merged = (number: number, title: string, baseRef = "main"): AssociatedPull
 
 describe("auditMainCommit (online: with the commit's associated PRs)", () => {
   test.each<[string, string, number, AssociatedPull[], string[]]>([
-    ["squash commit matching its PR", "fix(aws): correct filenames (#13)", 1, [merged(13, "fix(aws): correct filenames")], []],
-    ["direct push", "fix(aws): correct filenames", 1, [], ["pr-reference-missing", "direct-push"]],
     [
-      "direct push claiming a PR",
+      "squash commit matching its PR",
       "fix(aws): correct filenames (#13)",
       1,
+      [merged(13, "fix(aws): correct filenames")],
       [],
-      ["direct-push"],
     ],
+    ["direct push", "fix(aws): correct filenames", 1, [], ["pr-reference-missing", "direct-push"]],
+    ["direct push claiming a PR", "fix(aws): correct filenames (#13)", 1, [], ["direct-push"]],
     [
       "title edited in the merge dialog",
       "fix(aws): Fix stuff (#13)",
@@ -61,23 +61,34 @@ describe("auditMainCommit (online: with the commit's associated PRs)", () => {
       ["pr-reference-missing"],
     ],
   ])("%s", (_name, subject, parentCount, pulls, rules) => {
-    const audit = auditMainCommit({ sha: SHA, subject, parentCount }, config.prTitle, { defaultBranch: "main", pulls });
+    const audit = auditMainCommit({ sha: SHA, subject, parentCount }, config.prTitle, {
+      defaultBranch: "main",
+      pulls,
+    });
     expect(audit.problems.map((p) => p.rule)).toEqual(rules);
     expect(audit.repair === null).toBe(rules.length === 0);
   });
 
   test("messages quote the values and name the fix", () => {
-    const audit = auditMainCommit({ sha: SHA, subject: "fix(aws): other words (#13)", parentCount: 1 }, config.prTitle, {
-      defaultBranch: "main",
-      pulls: [merged(13, "fix(aws): correct filenames")],
-    });
+    const audit = auditMainCommit(
+      { sha: SHA, subject: "fix(aws): other words (#13)", parentCount: 1 },
+      config.prTitle,
+      {
+        defaultBranch: "main",
+        pulls: [merged(13, "fix(aws): correct filenames")],
+      },
+    );
     expect(audit.problems[0]!.message).toContain(
       "The subject `fix(aws): other words` differs from the title of #13, `fix(aws): correct filenames`",
     );
-    const edited = auditMainCommit({ sha: SHA, subject: "fix(aws): correct filenames", parentCount: 1 }, config.prTitle, {
-      defaultBranch: "main",
-      pulls: [merged(13, "fix(aws): correct filenames")],
-    });
+    const edited = auditMainCommit(
+      { sha: SHA, subject: "fix(aws): correct filenames", parentCount: 1 },
+      config.prTitle,
+      {
+        defaultBranch: "main",
+        pulls: [merged(13, "fix(aws): correct filenames")],
+      },
+    );
     expect(edited.problems[0]!.message).toContain("It belongs to PR #13");
     expect(edited.repair).toContain("Revert the commit");
   });

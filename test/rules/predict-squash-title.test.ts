@@ -25,8 +25,20 @@ type Row = [
 const rows: Row[] = [
   ["PR_TITLE, one commit", one, "PR_TITLE", null, { title: PR_TITLE, source: "pr-title" }],
   ["PR_TITLE, two commits", two, "PR_TITLE", null, { title: PR_TITLE, source: "pr-title" }],
-  ["COMMIT_OR_PR_TITLE, one commit", one, "COMMIT_OR_PR_TITLE", null, { title: one[0]!.subject, source: "commit" }],
-  ["COMMIT_OR_PR_TITLE, two commits", two, "COMMIT_OR_PR_TITLE", null, { title: PR_TITLE, source: "pr-title" }],
+  [
+    "COMMIT_OR_PR_TITLE, one commit",
+    one,
+    "COMMIT_OR_PR_TITLE",
+    null,
+    { title: one[0]!.subject, source: "commit" },
+  ],
+  [
+    "COMMIT_OR_PR_TITLE, two commits",
+    two,
+    "COMMIT_OR_PR_TITLE",
+    null,
+    { title: PR_TITLE, source: "pr-title" },
+  ],
   [
     "COMMIT_OR_PR_TITLE, one commit plus Update-branch merges (merges do not count)",
     oneWithUpdateBranch,
@@ -34,8 +46,20 @@ const rows: Row[] = [
     null,
     { title: one[0]!.subject, source: "commit" },
   ],
-  ["COMMIT_OR_PR_TITLE, only merge commits", onlyMerges, "COMMIT_OR_PR_TITLE", null, { title: PR_TITLE, source: "pr-title" }],
-  ["unreadable setting, one commit: GitHub's default assumed", one, null, null, { title: one[0]!.subject, source: "commit" }],
+  [
+    "COMMIT_OR_PR_TITLE, only merge commits",
+    onlyMerges,
+    "COMMIT_OR_PR_TITLE",
+    null,
+    { title: PR_TITLE, source: "pr-title" },
+  ],
+  [
+    "unreadable setting, one commit: GitHub's default assumed",
+    one,
+    null,
+    null,
+    { title: one[0]!.subject, source: "commit" },
+  ],
   ["unreadable setting, two commits", two, null, null, { title: PR_TITLE, source: "pr-title" }],
   [
     "auto-merge (squash) with a stored title wins over the setting",

@@ -85,7 +85,10 @@ describe("the real history (k8s-gitops-at-scale), rebuilt as a git repository", 
   });
 });
 
-function findSha(repo: { history: { commits: Array<{ sha: string }> }; shaOf: (s: string) => string }, prefix: string) {
+function findSha(
+  repo: { history: { commits: Array<{ sha: string }> }; shaOf: (s: string) => string },
+  prefix: string,
+) {
   const commit = repo.history.commits.find((c) => c.sha.startsWith(prefix));
   if (!commit) throw new Error(`no commit ${prefix}`);
   return repo.shaOf(commit.sha);

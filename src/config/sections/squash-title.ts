@@ -50,7 +50,9 @@ export const mergeSettingsSchema = z
           "permission, which the app does not request by default; without it the check says so and changes nothing.",
       ),
   })
-  .describe("The repository's merge settings, compared with a policy (squash only, squash title = PR title).");
+  .describe(
+    "The repository's merge settings, compared with a policy (squash only, squash title = PR title).",
+  );
 
 export const squashTitleSchema = z
   .strictObject({
@@ -64,7 +66,9 @@ export const squashTitleSchema = z
     exemptLabels: z
       .array(z.string().min(1))
       .default([])
-      .describe('PRs with any of these labels are not checked: the "Squash title" check concludes `skipped`.'),
+      .describe(
+        'PRs with any of these labels are not checked: the "Squash title" check concludes `skipped`.',
+      ),
   })
   .describe('The "Squash title" check on pull requests and merge queues.');
 
