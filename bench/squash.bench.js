@@ -129,7 +129,7 @@ export default async function squashBench({ baselineMs }) {
     const { payload, commits } = pushOf(size, bad);
     nock.cleanAll();
     const counts = fakeGitHub(commits);
-    await bot.receive({ name: "push", id: `bench-${size}`, payload: structuredClone(payload) });
+    await bot.receive({ name: "push", id: `bench-${size}`, payload: JSON.parse(JSON.stringify(payload)) });
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     // Minimum: the config (repo + org fallback), ceil(N/100) compare pages, one association lookup per commit, one
     // issue lookup and one issue write, and per violating commit one check lookup and one check write.
@@ -137,7 +137,7 @@ export default async function squashBench({ baselineMs }) {
     const cpu = await cpuMs(async () => {
       nock.cleanAll();
       fakeGitHub(commits);
-      await bot.receive({ name: "push", id: `bench-${size}`, payload: structuredClone(payload) });
+      await bot.receive({ name: "push", id: `bench-${size}`, payload: JSON.parse(JSON.stringify(payload)) });
     }, 3);
     rows.push(
       `| ${size} (${badCount} bad) | ${total} | ${minimum} | ${fmt(total / minimum)} | ${Object.entries(

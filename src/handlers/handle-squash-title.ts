@@ -49,7 +49,8 @@ export async function handleSquashTitle(context: PullRequestCheckContext): Promi
       "pull_request" in context.payload
         ? autoMergeOf(context.payload.pull_request)
         : await getPullRequestAutoMerge(context.octokit, repo, pr.number, context.payload);
-    const needsCommits = settings?.settings.squash_merge_commit_title !== "PR_TITLE" && !autoMerge;
+    const titleFromAutoMerge = autoMerge && (autoMerge.mergeMethod !== "squash" || autoMerge.commitTitle);
+    const needsCommits = settings?.settings.squash_merge_commit_title !== "PR_TITLE" && !titleFromAutoMerge;
     const commits = needsCommits
       ? await listPullRequestCommits(context.octokit, repo, pr.number, context.payload)
       : [];

@@ -34,7 +34,8 @@ type TitleRules = Pick<
 >;
 
 const REVERT_AND_RELAND =
-  "Revert the commit (`git revert <sha>` through a PR) and land the change again through a PR merged with " +
+  'Revert the commit through a PR titled `revert: <subject>` (GitHub\'s Revert button proposes `Revert "…"`, ' +
+  "which is not a conventional header), and land the change again through a PR merged with " +
   "**Squash and merge**, its title following the convention.";
 
 /**
