@@ -1,5 +1,6 @@
 import { EXIT, UsageError } from "./cli-config.js";
 import { notesCommand, notesUsage } from "./notes-command.js";
+import { auditCommand, auditUsage } from "./audit-command.js";
 import { titleCommand, titleUsage } from "./title-command.js";
 
 type Command = (
@@ -12,6 +13,7 @@ type Command = (
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   title: { run: titleCommand, usage: titleUsage },
   notes: { run: notesCommand, usage: notesUsage },
+  audit: { run: auditCommand, usage: auditUsage },
 };
 
 /** Runs the CLI with `args` (without `node` and the script); returns the exit code. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { prTitleSchema } from "./sections/pr-title.js";
 import { releaseNotesSchema } from "./sections/release-notes.js";
 import { layoutSchema } from "./sections/layout.js";
+import { auditSchema, mergeSettingsSchema, squashTitleSchema } from "./sections/squash-title.js";
 
 /** The repository's configuration file, read from the default branch through Probot (`_extends` supported). */
 export const CONFIG_FILE = "gitops-release-bot.yml";
@@ -16,6 +17,9 @@ export const configSchema = z
     prTitle: prTitleSchema.prefault({}),
     release: releaseNotesSchema.prefault({}),
     layout: layoutSchema.prefault({}),
+    squashTitle: squashTitleSchema.prefault({}),
+    mergeSettings: mergeSettingsSchema.prefault({}),
+    audit: auditSchema.prefault({}),
   })
   .describe(
     "Configuration of gitops-release-bot, in `.github/gitops-release-bot.yml` on the default branch.",

@@ -15,6 +15,7 @@ export interface FoundIssue {
   title: string;
   body: string;
   state: "open" | "closed";
+  labels: string[];
 }
 
 const markerOf = (key: string) => `<!-- gitops-release-bot:${key} -->`;
@@ -32,7 +33,10 @@ export async function findTrackingIssue(
     per_page: 100,
   })) {
     const issue = page.data.find((i) => !i.pull_request && (i.body ?? "").includes(marker));
-    if (issue) return { number: issue.number, title: issue.title, body: issue.body ?? "", state: "open" };
+    if (issue) {
+      const labels = issue.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean);
+      return { number: issue.number, title: issue.title, body: issue.body ?? "", state: "open", labels };
+    }
   }
   return null;
 }

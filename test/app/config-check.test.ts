@@ -16,7 +16,7 @@ describe('"Config" check on PRs that change .github/gitops-release-bot.yml', () 
   let probot: Probot;
   beforeEach(async () => {
     resetNock();
-    probot = await createTestApp();
+    probot = await createTestApp(["prTitle", "configCheck"]);
   });
   afterEach(() => resetNock());
 

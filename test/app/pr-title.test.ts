@@ -32,7 +32,7 @@ describe('"PR title" check', () => {
   let probot: Probot;
   beforeEach(async () => {
     resetNock();
-    probot = await createTestApp();
+    probot = await createTestApp(["prTitle", "configCheck"]);
   });
   afterEach(() => resetNock());
 

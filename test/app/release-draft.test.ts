@@ -30,7 +30,7 @@ describe("release drafts from version tags", () => {
   let probot: Probot;
   beforeEach(async () => {
     resetNock();
-    probot = await createTestApp();
+    probot = await createTestApp(["releaseDraft"]);
   });
   afterEach(() => resetNock());
 

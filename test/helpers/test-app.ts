@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
-import app from "../../src/index.js";
+import app, { FEATURES, type FeatureName } from "../../src/index.js";
 
 let privateKey: string | undefined;
 
@@ -14,8 +14,12 @@ export function testPrivateKey(): string {
 
 export const TEST_APP_ID = 123;
 
-/** A Probot instance with the app loaded, retries and throttling off (a missing mock must fail fast, not back off). */
-export async function createTestApp(): Promise<Probot> {
+/**
+ * A Probot instance with the app loaded, retries and throttling off (a missing mock must fail fast, not back off).
+ * `features` loads only those features' listeners, so a test of one check need not mock every other feature that
+ * listens to the same event; without it, the whole app.
+ */
+export async function createTestApp(features?: FeatureName[]): Promise<Probot> {
   const probot = new Probot({
     appId: TEST_APP_ID,
     privateKey: testPrivateKey(),
@@ -28,6 +32,6 @@ export async function createTestApp(): Promise<Probot> {
       throttle: { enabled: false },
     })),
   });
-  await probot.load(app);
+  await probot.load(features ? (p: Probot) => features.forEach((name) => FEATURES[name](p)) : app);
   return probot;
 }

@@ -1,0 +1,46 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { CommitInfo } from "../github/commits.js";
+
+const run = promisify(execFile);
+
+/** Runs git in `dir` without a shell: every argument is passed as data. */
+async function git(dir: string, args: string[]): Promise<string> {
+  const { stdout } = await run("git", args, { cwd: dir, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" });
+  return stdout;
+}
+
+/** Resolves a revision to a full commit SHA; throws with git's message when it does not exist. */
+export async function resolveCommit(dir: string, revision: string): Promise<string> {
+  return (
+    await git(dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${revision}^{commit}`])
+  ).trim();
+}
+
+/**
+ * The commits of `git log <revisions>` (oldest first), with full SHAs, messages and parent counts. Records are
+ * separated by NUL bytes, which a commit message cannot contain.
+ */
+export async function readCommits(dir: string, revisions: string[]): Promise<CommitInfo[]> {
+  const out = await git(dir, [
+    "log",
+    "--reverse",
+    "-z",
+    "--format=%H%x1f%P%x1f%B",
+    "--end-of-options",
+    ...revisions,
+  ]);
+  return out
+    .split("\0")
+    .filter((record) => record.trim())
+    .map((record) => {
+      const [sha = "", parents = "", message = ""] = record.replace(/^\n/, "").split("\x1f");
+      const text = message.replace(/\n+$/, "");
+      return {
+        sha,
+        message: text,
+        subject: text.split("\n")[0] ?? "",
+        parentCount: parents.split(" ").filter(Boolean).length,
+      };
+    });
+}

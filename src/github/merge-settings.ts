@@ -1,0 +1,108 @@
+import type { MergeSettingName, MergeSettings } from "../rules/merge-settings-drift.js";
+import { memoizeForEvent } from "../util/event-memo.js";
+import { err, ok, type Result } from "../util/result.js";
+import type { Octokit, RepoRef } from "./types.js";
+
+const SETTINGS: MergeSettingName[] = [
+  "allow_squash_merge",
+  "allow_merge_commit",
+  "allow_rebase_merge",
+  "squash_merge_commit_title",
+  "squash_merge_commit_message",
+];
+
+const GRAPHQL_QUERY = `query mergeSettings($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+    squashMergeAllowed
+    mergeCommitAllowed
+    rebaseMergeAllowed
+    squashMergeCommitTitle
+    squashMergeCommitMessage
+  }
+}`;
+
+interface GraphQlSettings {
+  repository: {
+    squashMergeAllowed: boolean | null;
+    mergeCommitAllowed: boolean | null;
+    rebaseMergeAllowed: boolean | null;
+    squashMergeCommitTitle: MergeSettings["squash_merge_commit_title"] | null;
+    squashMergeCommitMessage: MergeSettings["squash_merge_commit_message"] | null;
+  } | null;
+}
+
+/**
+ * The repository's merge settings. `GET /repos/{owner}/{repo}` includes them only for tokens with Contents: write
+ * (GitHub's REST description: "To view merge-related settings, you must have the contents:read and contents:write
+ * permissions"); when any is missing, the same fields are read from GraphQL's `Repository`, which documents no such
+ * restriction. Settings neither returns are left out (the caller reports them as unreadable). Once per delivery.
+ */
+export function readMergeSettings(
+  octokit: Octokit,
+  repo: RepoRef,
+  event: object,
+): Promise<{ settings: MergeSettings; source: "rest" | "graphql" | "none" }> {
+  return memoizeForEvent(event, `merge-settings:${repo.owner}/${repo.repo}`, async () => {
+    const { data } = await octokit.rest.repos.get({ ...repo });
+    const settings: MergeSettings = {};
+    for (const name of SETTINGS) {
+      const value = (data as Record<string, unknown>)[name];
+      if (value !== undefined && value !== null) Object.assign(settings, { [name]: value });
+    }
+    if (SETTINGS.every((name) => name in settings)) return { settings, source: "rest" as const };
+    try {
+      const { repository } = await octokit.graphql<GraphQlSettings>(GRAPHQL_QUERY, {
+        owner: repo.owner,
+        name: repo.repo,
+      });
+      const fromGraphQl: MergeSettings = {
+        ...(repository?.squashMergeAllowed != null
+          ? { allow_squash_merge: repository.squashMergeAllowed }
+          : {}),
+        ...(repository?.mergeCommitAllowed != null
+          ? { allow_merge_commit: repository.mergeCommitAllowed }
+          : {}),
+        ...(repository?.rebaseMergeAllowed != null
+          ? { allow_rebase_merge: repository.rebaseMergeAllowed }
+          : {}),
+        ...(repository?.squashMergeCommitTitle
+          ? { squash_merge_commit_title: repository.squashMergeCommitTitle }
+          : {}),
+        ...(repository?.squashMergeCommitMessage
+          ? { squash_merge_commit_message: repository.squashMergeCommitMessage }
+          : {}),
+      };
+      return { settings: { ...fromGraphQl, ...settings }, source: "graphql" as const };
+    } catch {
+      // Unreadable settings are reported as such by the check; they never fail the event.
+      return { settings, source: Object.keys(settings).length ? ("rest" as const) : ("none" as const) };
+    }
+  });
+}
+
+/**
+ * Changes the repository's merge settings (`PATCH /repos/{owner}/{repo}`, needs Administration: write). A 403/404
+ * (the permission is missing) is returned as a plain message, not thrown.
+ */
+export async function updateMergeSettings(
+  octokit: Octokit,
+  repo: RepoRef,
+  patch: MergeSettings,
+): Promise<Result<MergeSettingName[], { forbidden: boolean; message: string }>> {
+  try {
+    await octokit.rest.repos.update({ ...repo, ...patch });
+    return ok(Object.keys(patch) as MergeSettingName[]);
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 403 || status === 404) {
+      return err({
+        forbidden: true,
+        message:
+          "the app lacks the **Administration: write** permission, so it cannot change merge settings. Grant it in " +
+          "the app's settings (and accept it on the installation), or set `mergeSettings.enforce: false` and change " +
+          "the settings by hand.",
+      });
+    }
+    return err({ forbidden: false, message: `GitHub refused the change (HTTP ${status ?? "error"}).` });
+  }
+}
