@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { prTitleSchema } from "./sections/pr-title.js";
+import { promotionSchema } from "./sections/promotion.js";
 
 /** The repository's configuration file, read from the default branch through Probot (`_extends` supported). */
 export const CONFIG_FILE = "gitops-release-bot.yml";
@@ -12,6 +13,7 @@ export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
 export const configSchema = z
   .strictObject({
     prTitle: prTitleSchema.prefault({}),
+    promotion: promotionSchema.prefault({}),
   })
   .describe(
     "Configuration of gitops-release-bot, in `.github/gitops-release-bot.yml` on the default branch.",
