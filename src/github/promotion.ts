@@ -31,7 +31,8 @@ export interface RepoTree {
 export async function getTree(octokit: Octokit, repo: RepoRef, treeish: string): Promise<RepoTree> {
   const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: treeish, recursive: "true" });
   const blobs = new Map<string, string>();
-  for (const entry of data.tree) if (entry.type === "blob" && entry.path && entry.sha) blobs.set(entry.path, entry.sha);
+  for (const entry of data.tree)
+    if (entry.type === "blob" && entry.path && entry.sha) blobs.set(entry.path, entry.sha);
   return { blobs, truncated: data.truncated };
 }
 
@@ -70,7 +71,9 @@ export async function readBlobs(
   for (let i = 0; i < files.length; i += concurrency) {
     const batch = files.slice(i, i + concurrency);
     out.push(
-      ...(await Promise.all(batch.map(async (f) => ({ path: f.path, text: await readBlob(octokit, repo, f.sha) })))),
+      ...(await Promise.all(
+        batch.map(async (f) => ({ path: f.path, text: await readBlob(octokit, repo, f.sha) })),
+      )),
     );
   }
   return out;
@@ -90,10 +93,15 @@ export async function changedPaths(
   base: string,
   head: string,
 ): Promise<{ files: string[]; complete: boolean; via: "compare" | "trees" }> {
-  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${head}` });
+  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
+    ...repo,
+    basehead: `${base}...${head}`,
+  });
   const listed = data.files ?? [];
   if (listed.length < COMPARE_FILE_CAP) {
-    const files = listed.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
+    const files = listed.flatMap((f) =>
+      f.previous_filename ? [f.filename, f.previous_filename] : [f.filename],
+    );
     return { files: [...new Set(files)].sort(), complete: true, via: "compare" };
   }
   const [before, after] = await Promise.all([getTree(octokit, repo, base), getTree(octokit, repo, head)]);
@@ -109,7 +117,12 @@ export async function findOpenPull(
   repo: RepoRef,
   branch: string,
 ): Promise<{ number: number; body: string; title: string; url: string } | null> {
-  const { data } = await octokit.rest.pulls.list({ ...repo, state: "open", head: `${repo.owner}:${branch}`, per_page: 10 });
+  const { data } = await octokit.rest.pulls.list({
+    ...repo,
+    state: "open",
+    head: `${repo.owner}:${branch}`,
+    per_page: 10,
+  });
   const pull = data.find((p) => p.head.ref === branch);
   return pull ? { number: pull.number, body: pull.body ?? "", title: pull.title, url: pull.html_url } : null;
 }
@@ -192,7 +205,8 @@ export async function createPromotionPull(
       maintainer_can_modify: false,
     }));
   } catch (error) {
-    if (statusOf(error) === 422 && /already exists/i.test(String((error as Error).message))) return "conflict";
+    if (statusOf(error) === 422 && /already exists/i.test(String((error as Error).message)))
+      return "conflict";
     throw error;
   }
   if (pull.labels.length) {
@@ -246,6 +260,11 @@ export async function canWrite(octokit: Octokit, repo: RepoRef, username: string
 }
 
 /** Answers on an issue or PR. */
-export async function comment(octokit: Octokit, repo: RepoRef, issueNumber: number, body: string): Promise<void> {
+export async function comment(
+  octokit: Octokit,
+  repo: RepoRef,
+  issueNumber: number,
+  body: string,
+): Promise<void> {
   await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
 }

@@ -47,7 +47,10 @@ export function findSourceConsumers(
       if (typeof apiVersion !== "string" || !apiVersion.startsWith("kustomize.toolkit.fluxcd.io/")) continue;
       if (doc.get("kind") !== "Kustomization") continue;
       const namespace = String(doc.getIn(["metadata", "namespace"]) ?? "flux-system");
-      const ref = { kind: doc.getIn(["spec", "sourceRef", "kind"]), name: doc.getIn(["spec", "sourceRef", "name"]) };
+      const ref = {
+        kind: doc.getIn(["spec", "sourceRef", "kind"]),
+        name: doc.getIn(["spec", "sourceRef", "name"]),
+      };
       const refNamespace = doc.getIn(["spec", "sourceRef", "namespace"]) ?? namespace;
       if (ref.kind !== source.kind || ref.name !== source.name || refNamespace !== source.namespace) continue;
       consumers.push({
@@ -76,7 +79,10 @@ export interface ProductionChanges {
 }
 
 /** Splits consumers into those whose `spec.path` contains a changed file and the rest. */
-export function productionChanges(consumers: readonly SourceConsumer[], changed: ChangedPaths): ProductionChanges {
+export function productionChanges(
+  consumers: readonly SourceConsumer[],
+  changed: ChangedPaths,
+): ProductionChanges {
   const result: ProductionChanges = { changed: [], unchanged: [], unknown: [] };
   for (const consumer of consumers) {
     const prefix = consumer.path ? `${consumer.path}/` : "";

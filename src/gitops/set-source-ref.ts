@@ -1,5 +1,14 @@
 import semver from "semver";
-import { isMap, isScalar, isSeq, parse, parseAllDocuments, type Document, type Pair, type Scalar } from "yaml";
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  parse,
+  parseAllDocuments,
+  type Document,
+  type Pair,
+  type Scalar,
+} from "yaml";
 import { err, ok, type Result } from "../util/result.js";
 
 /** The kinds of source whose pinned revision the bot moves. */
@@ -116,7 +125,11 @@ export function setSourceRef(
 
   const confirmed = locate(next, target);
   const expectedField = target.kind === "Application" ? "targetRevision" : "tag";
-  if (!confirmed.ok || confirmed.value.pinned.value !== tag || confirmed.value.pinned.field !== expectedField) {
+  if (
+    !confirmed.ok ||
+    confirmed.value.pinned.value !== tag ||
+    confirmed.value.pinned.field !== expectedField
+  ) {
     return refuse(
       "unconfirmed",
       `The edited file did not read back as ${expectedField} ${JSON.stringify(tag)}` +

@@ -14,7 +14,9 @@ export async function handleReleasePublished(context: Context<"release.published
   // 2. The configuration; with no PR to report on, an invalid one is logged (the "Config" check shows it on PRs).
   const config = await loadConfig(context);
   if (!config.ok) {
-    context.log.warn(`promotion of ${release.tag_name} skipped: invalid configuration\n${formatConfigProblems(config.error)}`);
+    context.log.warn(
+      `promotion of ${release.tag_name} skipped: invalid configuration\n${formatConfigProblems(config.error)}`,
+    );
     return;
   }
   const promotion = config.value.promotion;
@@ -52,7 +54,8 @@ export async function handlePromoteCommand(context: Context<"issue_comment.creat
   }
   // 3. Configuration and target.
   const config = await loadConfig(context);
-  if (!config.ok) return answer(`the configuration is invalid, fix it first:\n\n${formatConfigProblems(config.error)}`);
+  if (!config.ok)
+    return answer(`the configuration is invalid, fix it first:\n\n${formatConfigProblems(config.error)}`);
   const promotion = config.value.promotion;
   const targets = selectTargets(promotion.targets, command.value.target);
   if (!targets.ok) return answer(targets.error);
@@ -60,7 +63,9 @@ export async function handlePromoteCommand(context: Context<"issue_comment.creat
   const { tag } = command.value;
   const release = await getReleaseByTag(context.octokit, repo, tag);
   if (!release && !(await tagExists(context.octokit, repo, tag))) {
-    return answer(`there is no tag ${inlineCode(tag)} in this repository; push it (or publish its release) first.`);
+    return answer(
+      `there is no tag ${inlineCode(tag)} in this repository; push it (or publish its release) first.`,
+    );
   }
   const request: PromotionRequest = {
     repo,

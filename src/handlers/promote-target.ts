@@ -1,5 +1,9 @@
 import type { PromotionConfig, PromotionTarget } from "../config/sections/promotion.js";
-import { findSourceConsumers, productionChanges, rankConsumerCandidates } from "../gitops/find-source-consumers.js";
+import {
+  findSourceConsumers,
+  productionChanges,
+  rankConsumerCandidates,
+} from "../gitops/find-source-consumers.js";
 import { rankTargetCandidates } from "../gitops/rank-target-candidates.js";
 import { setSourceRef, type EditRefusal, type RefEdit, type SourceTarget } from "../gitops/set-source-ref.js";
 import { closeTrackingIssue, upsertTrackingIssue } from "../github/issues.js";
@@ -170,7 +174,8 @@ async function locateTarget(
   tree: RepoTree | null,
 ): Promise<Result<LocatedTarget, EditRefusal>> {
   const source = sourceOf(target);
-  const editOf = (text: string) => setSourceRef(text, source, request.tag, { allowDowngrade: request.explicit });
+  const editOf = (text: string) =>
+    setSourceRef(text, source, request.tag, { allowDowngrade: request.explicit });
   if (target.path) {
     const file = await readFile(octokit, request.repo, target.path, baseSha);
     if (!file) {
@@ -181,7 +186,10 @@ async function locateTarget(
     }
     return ok({ path: target.path, blobSha: file.sha, edit: editOf(file.text) });
   }
-  const candidates = rankTargetCandidates([...tree!.blobs.keys()], source).slice(0, request.config.discoveryReads);
+  const candidates = rankTargetCandidates([...tree!.blobs.keys()], source).slice(
+    0,
+    request.config.discoveryReads,
+  );
   for (const candidate of candidates) {
     const sha = tree!.blobs.get(candidate)!;
     const [file] = await readBlobs(octokit, request.repo, [{ path: candidate, sha }]);

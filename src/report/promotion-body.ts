@@ -51,20 +51,28 @@ export function renderPromotionBody(input: PromotionBodyInput): string {
 
 function releaseNotes(release: PromotionBodyInput["release"], tag: string): string {
   const body = release.body?.trim();
-  if (!body) return release.url ? `No notes; see the release: ${release.url}` : `No release notes for ${inlineCode(tag)}.`;
+  if (!body)
+    return release.url
+      ? `No notes; see the release: ${release.url}`
+      : `No release notes for ${inlineCode(tag)}.`;
   if (body.length > release.maxLength) {
     return `The notes are too long to repeat here (${body.length} characters): ${release.url ?? `release ${inlineCode(tag)}`}`;
   }
   return body;
 }
 
-function productionSection(consumers: PromotionBodyInput["consumers"], target: PromotionBodyInput["target"]): string[] {
+function productionSection(
+  consumers: PromotionBodyInput["consumers"],
+  target: PromotionBodyInput["target"],
+): string[] {
   if (!consumers) return [`Not computed for ${target.kind} sources (only Flux Kustomizations are traced).`];
   const { changes, unread, incompleteReason } = consumers;
   const all = [...changes.changed, ...changes.unchanged, ...changes.unknown];
   const out: string[] = [];
   if (!all.length) {
-    out.push(`No Flux Kustomization with \`sourceRef\` ${inlineCode(`${target.kind}/${target.name}`)} was found.`);
+    out.push(
+      `No Flux Kustomization with \`sourceRef\` ${inlineCode(`${target.kind}/${target.name}`)} was found.`,
+    );
   } else {
     out.push(
       `${all.length} Flux Kustomizations use this source; ${changes.changed.length} change${changes.unknown.length ? `, ${changes.unknown.length} may change` : ""}.`,
@@ -72,7 +80,9 @@ function productionSection(consumers: PromotionBodyInput["consumers"], target: P
     for (const [group, members] of groupByPlace(all)) {
       out.push("", `### ${group}`, "");
       for (const consumer of members) {
-        const hit = changes.changed.find((c) => c === consumer || (c.name === consumer.name && c.namespace === consumer.namespace));
+        const hit = changes.changed.find(
+          (c) => c === consumer || (c.name === consumer.name && c.namespace === consumer.namespace),
+        );
         const state = hit
           ? `**changes** (${hit.files.length} file${hit.files.length === 1 ? "" : "s"}: ${hit.files.slice(0, 5).map(inlineCode).join(", ")}${hit.files.length > 5 ? ", …" : ""})`
           : changes.unknown.includes(consumer)
@@ -83,7 +93,11 @@ function productionSection(consumers: PromotionBodyInput["consumers"], target: P
     }
   }
   if (incompleteReason) out.push("", `Note: ${incompleteReason}`);
-  if (unread) out.push("", `Note: ${unread} more YAML files that may hold Kustomizations were not read (read limit \`consumerReads\`).`);
+  if (unread)
+    out.push(
+      "",
+      `Note: ${unread} more YAML files that may hold Kustomizations were not read (read limit \`consumerReads\`).`,
+    );
   return out;
 }
 

@@ -84,7 +84,10 @@ export function decidePromotion(input: {
     const open = semver.valid(openPullTag);
     const wanted = semver.valid(tag);
     if (open && wanted && semver.gt(open, wanted)) {
-      return { action: "skip", reason: `the open promotion PR already promotes the newer \`${openPullTag}\`` };
+      return {
+        action: "skip",
+        reason: `the open promotion PR already promotes the newer \`${openPullTag}\``,
+      };
     }
   }
   return { action: "write", edit: edit.value };

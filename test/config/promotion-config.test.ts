@@ -23,7 +23,11 @@ describe("promotion config", () => {
   test("a target's inner defaults apply", () => {
     const config = parseConfig({ promotion: { targets: [{ id: "aws-prod", displayName: "aws prod" }] } });
     if (!config.ok) throw new Error("invalid");
-    expect(config.value.promotion.targets[0]).toMatchObject({ id: "aws-prod", name: "release", labels: ["promotion"] });
+    expect(config.value.promotion.targets[0]).toMatchObject({
+      id: "aws-prod",
+      name: "release",
+      labels: ["promotion"],
+    });
   });
 
   test("a bad kind is reported with the allowed values", () => {

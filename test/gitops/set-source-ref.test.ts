@@ -54,7 +54,13 @@ const cases: Case[] = [
     tag: "v0.0.2",
     expected: { code: "downgrade", says: "`/promote v0.0.2`" },
   },
-  { name: "real v0.0.3 → v0.0.2 as an explicit rollback", input: AT_V3, tag: "v0.0.2", rollback: true, expected: AT_V2 },
+  {
+    name: "real v0.0.3 → v0.0.2 as an explicit rollback",
+    input: AT_V3,
+    tag: "v0.0.2",
+    rollback: true,
+    expected: AT_V2,
+  },
   // Quoting styles.
   {
     name: "double-quoted value stays double-quoted",
@@ -86,7 +92,10 @@ const cases: Case[] = [
     name: "comments before, after and on the value's line are kept",
     input: flux("v1", "  ref:\n    # promoted by the bot\n    tag: v1.2.3 # production\n    # end of ref\n"),
     tag: "v1.10.0",
-    expected: flux("v1", "  ref:\n    # promoted by the bot\n    tag: v1.10.0 # production\n    # end of ref\n"),
+    expected: flux(
+      "v1",
+      "  ref:\n    # promoted by the bot\n    tag: v1.10.0 # production\n    # end of ref\n",
+    ),
   },
   {
     name: "four-space indentation and ref before interval",
@@ -228,7 +237,10 @@ const cases: Case[] = [
     name: "two documents are the release GitRepository",
     input: `${AT_V2}---\n${AT_V2}`,
     tag: "v0.0.3",
-    expected: { code: "ambiguous", says: "2 documents in this file are GitRepository `flux-system/release` (starting at lines 1, 13)" },
+    expected: {
+      code: "ambiguous",
+      says: "2 documents in this file are GitRepository `flux-system/release` (starting at lines 1, 13)",
+    },
   },
   {
     name: "Argo CD spec.sources without a configured repoURL",
@@ -275,7 +287,12 @@ const cases: Case[] = [
     tag: "v1.0.0",
     expected: { code: "invalid-yaml", says: "The file is not valid YAML" },
   },
-  { name: "a tag with a space", input: AT_V2, tag: "v0.0.3 x", expected: { code: "bad-tag", says: '"v0.0.3 x"' } },
+  {
+    name: "a tag with a space",
+    input: AT_V2,
+    tag: "v0.0.3 x",
+    expected: { code: "bad-tag", says: '"v0.0.3 x"' },
+  },
 ];
 
 describe("setSourceRef", () => {
@@ -306,7 +323,9 @@ describe("setSourceRef", () => {
     if (!result.ok) throw new Error(result.error.message);
     expect(result.value.text).toBe(after);
     const before = AT_V2.split("\n");
-    const changedLines = result.value.text.split("\n").flatMap((line, i) => (line === before[i] ? [] : [i + 1]));
+    const changedLines = result.value.text
+      .split("\n")
+      .flatMap((line, i) => (line === before[i] ? [] : [i + 1]));
     expect(changedLines).toEqual([9]);
     expect(result.value.from).toEqual({ field: "tag", value: "v0.0.2", line: 9 });
   });

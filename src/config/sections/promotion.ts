@@ -26,7 +26,11 @@ export const promotionTargetSchema = z
         "`GitRepository` or `OCIRepository` (Flux, `spec.ref.tag`), or `Application` (Argo CD, `targetRevision`).",
       ),
     name: z.string().min(1).default("release").describe("`metadata.name` of the object to edit."),
-    namespace: z.string().min(1).default("flux-system").describe("`metadata.namespace` of the object to edit."),
+    namespace: z
+      .string()
+      .min(1)
+      .default("flux-system")
+      .describe("`metadata.namespace` of the object to edit."),
     path: z
       .string()
       .min(1)
