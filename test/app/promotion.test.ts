@@ -141,7 +141,7 @@ describe("promotion PR", () => {
       `POST ${base}/pulls`,
       `POST ${base}/issues/1/labels`,
     ]);
-    expect(gh.requests.filter((r) => r.path.includes("/git/ref/heads/main"))).toHaveLength(2);
+    expect(gh.requests.filter((r) => r.path.includes("/git/ref/heads%2Fmain"))).toHaveLength(2);
     expect(fake.pulls).toHaveLength(1);
   });
 
