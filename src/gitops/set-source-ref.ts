@@ -1,10 +1,12 @@
 import semver from "semver";
 import {
   isMap,
+  isNode,
   isScalar,
   isSeq,
   parse,
   parseAllDocuments,
+  visit,
   type Document,
   type Pair,
   type Scalar,
@@ -98,7 +100,9 @@ export function setSourceRef(
   tag: string,
   options: { allowDowngrade?: boolean } = {},
 ): Result<RefEdit, EditRefusal> {
-  if (!/^[^\s~^:?*[\\\x00-\x1f\x7f]+$/.test(tag) || tag.includes("..") || tag.includes("${")) {
+  // Git's rules for ref names (no spaces, control characters, `~^:?*[\`, `..`), and no template.
+  const forbidden = [...tag].some((c) => c <= " " || c === "\x7f" || "~^:?*[\\".includes(c));
+  if (!tag || forbidden || tag.includes("..") || tag.includes("${")) {
     return refuse("bad-tag", `${JSON.stringify(tag)} is not a valid tag name.`);
   }
   const located = locate(text, target);
@@ -140,17 +144,19 @@ export function setSourceRef(
 }
 
 function locate(text: string, target: SourceTarget): Result<Located, EditRefusal> {
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs)) return refuse("invalid-yaml", "The file is not YAML.");
-  for (const doc of docs) {
-    const [first] = doc.errors;
-    if (first) return refuse("invalid-yaml", `The file is not valid YAML: ${first.message.split("\n")[0]}`);
+  const docs: Document[] = [];
+  for (const chunk of candidateChunks(text, [target.kind, target.name])) {
+    for (const doc of parseAllDocuments(chunk.text)) {
+      const [first] = doc.errors;
+      if (first) return refuse("invalid-yaml", `The file is not valid YAML: ${first.message.split("\n")[0]}`);
+      docs.push(shiftRanges(doc, chunk.start));
+    }
   }
   const matches = docs.filter((doc) => isTargetDocument(doc, target));
   const where = describeTarget(target);
   if (!matches.length) return refuse("not-found", `No ${where} in this file.`);
   if (matches.length > 1) {
-    const lines = matches.map((doc) => lineOf(text, doc.range[0])).join(", ");
+    const lines = matches.map((doc) => lineOf(text, doc.range?.[0] ?? 0)).join(", ");
     return refuse(
       "ambiguous",
       `${matches.length} documents in this file are ${where} (starting at lines ${lines}); keep one, or set \`path\` to a file with one.`,
@@ -158,6 +164,42 @@ function locate(text: string, target: SourceTarget): Result<Located, EditRefusal
   }
   const doc = matches[0]!;
   return target.kind === "Application" ? locateArgo(text, doc, target) : locateFlux(text, doc, target);
+}
+
+/**
+ * The parts of the file between document markers that mention the kind and the name at all. A line starting with `---` or `...`
+ * always ends a document (YAML forbids it inside any scalar), so splitting there is exact, and only the few
+ * candidate documents are parsed: a 1 MiB file of ConfigMaps costs one regular-expression pass, not a full parse.
+ */
+function candidateChunks(text: string, words: string[]): Array<{ start: number; text: string }> {
+  const chunks: Array<{ start: number; text: string }> = [];
+  const marker = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+  let start = 0;
+  const take = (end: number) => {
+    const chunk = text.slice(start, end);
+    if (words.every((word) => chunk.includes(word))) chunks.push({ start, text: chunk });
+  };
+  for (let m = marker.exec(text); m; m = marker.exec(text)) {
+    if (m.index === 0) continue;
+    take(m.index);
+    start = m.index;
+  }
+  take(text.length);
+  return chunks;
+}
+
+/** Makes a chunk's node ranges offsets into the whole file. */
+function shiftRanges(doc: Document, offset: number): Document {
+  if (offset === 0) return doc;
+  const shift = (range: number[] | null | undefined) => {
+    if (range) for (let i = 0; i < 3; i++) range[i] = range[i]! + offset;
+  };
+  shift(doc.range);
+  visit(doc, (_key, node) => {
+    // Keys and values of pairs are visited as nodes themselves.
+    if (isNode(node)) shift(node.range);
+  });
+  return doc;
 }
 
 function isTargetDocument(doc: Document, target: SourceTarget): boolean {

@@ -200,6 +200,12 @@ const cases: Case[] = [
     expected:
       "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: platform\n  namespace: argocd\nspec:\n  sources:\n    - repoURL: https://charts.example.com\n      chart: ingress\n      targetRevision: 4.0.0\n    - repoURL: https://github.com/example/platform\n      targetRevision: 'v3.0.1'\n      path: clusters/prod\n",
   },
+  {
+    name: "broken YAML in a document of another kind does not block the edit",
+    input: `apiVersion: v1\nkind: ConfigMap\ndata: {broken\n---\n${AT_V2}`,
+    tag: "v0.0.3",
+    expected: `apiVersion: v1\nkind: ConfigMap\ndata: {broken\n---\n${AT_V3}`,
+  },
   // Refusals.
   {
     name: "semver set: Flux would ignore the tag",
@@ -283,7 +289,7 @@ const cases: Case[] = [
   },
   {
     name: "invalid YAML",
-    input: "apiVersion: source.toolkit.fluxcd.io/v1\nkind: [GitRepository\n",
+    input: "apiVersion: source.toolkit.fluxcd.io/v1\nkind: [GitRepository\nmetadata: {name: release}\n",
     tag: "v1.0.0",
     expected: { code: "invalid-yaml", says: "The file is not valid YAML" },
   },
