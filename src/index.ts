@@ -2,6 +2,7 @@ import type { Probot } from "probot";
 import { handleConfigCheck } from "./handlers/handle-config-check.js";
 import { handleMergeGroup } from "./handlers/handle-merge-group.js";
 import { handlePrTitle } from "./handlers/handle-pr-title.js";
+import { handlePromoteCommand, handleReleasePublished } from "./handlers/handle-promotion.js";
 import { handleSquashAudit } from "./handlers/handle-squash-audit.js";
 import { handleSquashTitle } from "./handlers/handle-squash-title.js";
 import { handleTagPush } from "./handlers/handle-tag-push.js";
@@ -22,6 +23,10 @@ export const FEATURES = {
   },
   mainAudit: (app: Probot) => app.on("push", handleSquashAudit),
   releaseDraft: (app: Probot) => app.on("push", handleTagPush),
+  promotion: (app: Probot) => {
+    app.on("release.published", handleReleasePublished);
+    app.on("issue_comment.created", handlePromoteCommand);
+  },
 } satisfies Record<string, (app: Probot) => void>;
 
 export type FeatureName = keyof typeof FEATURES;

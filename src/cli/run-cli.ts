@@ -1,6 +1,7 @@
 import { EXIT, UsageError } from "./cli-config.js";
 import { notesCommand, notesUsage } from "./notes-command.js";
 import { auditCommand, auditUsage } from "./audit-command.js";
+import { promoteCommand, promoteUsage } from "./promote-command.js";
 import { titleCommand, titleUsage } from "./title-command.js";
 
 type Command = (
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   title: { run: titleCommand, usage: titleUsage },
   notes: { run: notesCommand, usage: notesUsage },
   audit: { run: auditCommand, usage: auditUsage },
+  promote: { run: promoteCommand, usage: promoteUsage },
 };
 
 /** Runs the CLI with `args` (without `node` and the script); returns the exit code. */

@@ -3,6 +3,7 @@ import { prTitleSchema } from "./sections/pr-title.js";
 import { releaseNotesSchema } from "./sections/release-notes.js";
 import { layoutSchema } from "./sections/layout.js";
 import { auditSchema, mergeSettingsSchema, squashTitleSchema } from "./sections/squash-title.js";
+import { promotionSchema } from "./sections/promotion.js";
 
 /** The repository's configuration file, read from the default branch through Probot (`_extends` supported). */
 export const CONFIG_FILE = "gitops-release-bot.yml";
@@ -20,6 +21,7 @@ export const configSchema = z
     squashTitle: squashTitleSchema.prefault({}),
     mergeSettings: mergeSettingsSchema.prefault({}),
     audit: auditSchema.prefault({}),
+    promotion: promotionSchema.prefault({}),
   })
   .describe(
     "Configuration of gitops-release-bot, in `.github/gitops-release-bot.yml` on the default branch.",

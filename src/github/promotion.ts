@@ -1,0 +1,270 @@
+import type { Octokit, RepoRef } from "./types.js";
+
+/** GitHub's answer status, for the "not found" and "conflict" cases this feature handles as data. */
+const statusOf = (error: unknown): number | undefined => (error as { status?: number }).status;
+
+/** The commit a branch points to. */
+export async function getBranchSha(octokit: Octokit, repo: RepoRef, branch: string): Promise<string> {
+  const { data } = await octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
+  return data.object.sha;
+}
+
+/** Whether a tag exists. */
+export async function tagExists(octokit: Octokit, repo: RepoRef, tag: string): Promise<boolean> {
+  try {
+    await octokit.rest.git.getRef({ ...repo, ref: `tags/${tag}` });
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
+export interface RepoTree {
+  /** Blob SHA by path (files only). */
+  blobs: Map<string, string>;
+  /** GitHub cut the listing (over 100,000 entries or 7 MB): some files are missing. */
+  truncated: boolean;
+}
+
+/** Every file of a commit's tree, in one request. */
+export async function getTree(octokit: Octokit, repo: RepoRef, treeish: string): Promise<RepoTree> {
+  const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: treeish, recursive: "true" });
+  const blobs = new Map<string, string>();
+  for (const entry of data.tree)
+    if (entry.type === "blob" && entry.path && entry.sha) blobs.set(entry.path, entry.sha);
+  return { blobs, truncated: data.truncated };
+}
+
+/** A file's text and blob SHA (the optimistic lock for writing it back), or null when it does not exist. */
+export async function readFile(
+  octokit: Octokit,
+  repo: RepoRef,
+  path: string,
+  ref: string,
+): Promise<{ text: string; sha: string } | null> {
+  try {
+    const { data } = await octokit.rest.repos.getContent({ ...repo, path, ref });
+    if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
+    // Buffer keeps a BOM (TextDecoder would drop it), so the file is written back byte for byte.
+    return { text: Buffer.from(data.content, "base64").toString("utf8"), sha: data.sha };
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw error;
+  }
+}
+
+/** A blob's text by SHA (files found in a tree). */
+export async function readBlob(octokit: Octokit, repo: RepoRef, sha: string): Promise<string> {
+  const { data } = await octokit.rest.git.getBlob({ ...repo, file_sha: sha });
+  return Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8").toString("utf8");
+}
+
+/** Reads many blobs, a few at a time (GitHub discourages bursts of concurrent requests). */
+export async function readBlobs(
+  octokit: Octokit,
+  repo: RepoRef,
+  files: ReadonlyArray<{ path: string; sha: string }>,
+  concurrency = 6,
+): Promise<Array<{ path: string; text: string }>> {
+  const out: Array<{ path: string; text: string }> = [];
+  for (let i = 0; i < files.length; i += concurrency) {
+    const batch = files.slice(i, i + concurrency);
+    out.push(
+      ...(await Promise.all(
+        batch.map(async (f) => ({ path: f.path, text: await readBlob(octokit, repo, f.sha) })),
+      )),
+    );
+  }
+  return out;
+}
+
+/** The compare API lists at most 300 files. */
+export const COMPARE_FILE_CAP = 300;
+
+/**
+ * Paths that differ between two revisions (renames count both names). The compare API is one request but stops at
+ * 300 files; past that, the two trees are compared by blob SHA (two requests), which is exact unless GitHub
+ * truncates a tree.
+ */
+export async function changedPaths(
+  octokit: Octokit,
+  repo: RepoRef,
+  base: string,
+  head: string,
+): Promise<{ files: string[]; complete: boolean; via: "compare" | "trees" }> {
+  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
+    ...repo,
+    basehead: `${base}...${head}`,
+  });
+  const listed = data.files ?? [];
+  if (listed.length < COMPARE_FILE_CAP) {
+    const files = listed.flatMap((f) =>
+      f.previous_filename ? [f.filename, f.previous_filename] : [f.filename],
+    );
+    return { files: [...new Set(files)].sort(), complete: true, via: "compare" };
+  }
+  const [before, after] = await Promise.all([getTree(octokit, repo, base), getTree(octokit, repo, head)]);
+  const files = new Set<string>();
+  for (const [path, sha] of after.blobs) if (before.blobs.get(path) !== sha) files.add(path);
+  for (const path of before.blobs.keys()) if (!after.blobs.has(path)) files.add(path);
+  return { files: [...files].sort(), complete: !before.truncated && !after.truncated, via: "trees" };
+}
+
+/** The open PR whose head is the bot's promotion branch, if any. */
+export async function findOpenPull(
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+): Promise<{ number: number; body: string; title: string; url: string } | null> {
+  const { data } = await octokit.rest.pulls.list({
+    ...repo,
+    state: "open",
+    head: `${repo.owner}:${branch}`,
+    per_page: 10,
+  });
+  const pull = data.find((p) => p.head.ref === branch);
+  return pull ? { number: pull.number, body: pull.body ?? "", title: pull.title, url: pull.html_url } : null;
+}
+
+/** Points the bot's branch at `sha` (created, or moved with force: the branch is bot-owned, one commit on base). */
+export async function pointBranchAt(
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+  sha: string,
+  knownToExist: boolean,
+): Promise<void> {
+  if (!knownToExist) {
+    try {
+      await octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+      return;
+    } catch (error) {
+      if (statusOf(error) !== 422) throw error; // 422: the branch exists (left over, or made concurrently)
+    }
+  }
+  await octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: true });
+}
+
+/**
+ * Commits the file on the branch with the contents API. `blobSha` is the file's SHA the edit was made from: GitHub
+ * refuses (409, or 422 for a stale or missing SHA) when the branch's file is no longer that blob, i.e. someone wrote
+ * in between. That answer is returned as "conflict" so the caller starts again from fresh state.
+ */
+export async function writeFile(
+  octokit: Octokit,
+  repo: RepoRef,
+  file: { path: string; branch: string; text: string; blobSha: string; message: string },
+): Promise<"written" | "conflict"> {
+  try {
+    await octokit.rest.repos.createOrUpdateFileContents({
+      ...repo,
+      path: file.path,
+      branch: file.branch,
+      message: file.message,
+      sha: file.blobSha,
+      content: Buffer.from(file.text, "utf8").toString("base64"),
+    });
+    return "written";
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 409 || status === 422) return "conflict";
+    throw error;
+  }
+}
+
+export interface PromotionPull {
+  branch: string;
+  base: string;
+  title: string;
+  body: string;
+  draft: boolean;
+  labels: string[];
+  reviewers: string[];
+  teamReviewers: string[];
+}
+
+/**
+ * Opens the promotion PR, with its labels and reviewers. Returns "conflict" when GitHub says a PR for the branch
+ * already exists (another delivery made it meanwhile): the caller starts again and updates that one instead.
+ */
+export async function createPromotionPull(
+  octokit: Octokit,
+  repo: RepoRef,
+  pull: PromotionPull,
+): Promise<{ number: number; url: string } | "conflict"> {
+  let created;
+  try {
+    ({ data: created } = await octokit.rest.pulls.create({
+      ...repo,
+      head: pull.branch,
+      base: pull.base,
+      title: pull.title,
+      body: pull.body,
+      draft: pull.draft,
+      maintainer_can_modify: false,
+    }));
+  } catch (error) {
+    if (statusOf(error) === 422 && /already exists/i.test(String((error as Error).message)))
+      return "conflict";
+    throw error;
+  }
+  if (pull.labels.length) {
+    await octokit.rest.issues.addLabels({ ...repo, issue_number: created.number, labels: pull.labels });
+  }
+  if (pull.reviewers.length || pull.teamReviewers.length) {
+    await octokit.rest.pulls.requestReviewers({
+      ...repo,
+      pull_number: created.number,
+      reviewers: pull.reviewers,
+      team_reviewers: pull.teamReviewers,
+    });
+  }
+  return { number: created.number, url: created.html_url };
+}
+
+/** Moves an open promotion PR to the new tag's title and body (its branch was already rewritten). */
+export async function updatePromotionPull(
+  octokit: Octokit,
+  repo: RepoRef,
+  number: number,
+  change: { title: string; body: string },
+): Promise<void> {
+  await octokit.rest.pulls.update({ ...repo, pull_number: number, title: change.title, body: change.body });
+}
+
+/** The release published for a tag: its notes and page, or null. */
+export async function getReleaseByTag(
+  octokit: Octokit,
+  repo: RepoRef,
+  tag: string,
+): Promise<{ body: string | null; url: string } | null> {
+  try {
+    const { data } = await octokit.rest.repos.getReleaseByTag({ ...repo, tag });
+    return { body: data.body ?? null, url: data.html_url };
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw error;
+  }
+}
+
+/** Whether a user may write to the repository (admin, maintain and write all answer `write` or `admin`). */
+export async function canWrite(octokit: Octokit, repo: RepoRef, username: string): Promise<boolean> {
+  try {
+    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+    return data.permission === "admin" || data.permission === "write";
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
+/** Answers on an issue or PR. */
+export async function comment(
+  octokit: Octokit,
+  repo: RepoRef,
+  issueNumber: number,
+  body: string,
+): Promise<void> {
+  await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+}

@@ -1,0 +1,255 @@
+import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import type { Probot } from "probot";
+import { createTestApp } from "../helpers/test-app.js";
+import { mockGitHub, resetNock } from "../helpers/mock-github.js";
+import { examplePayload } from "../helpers/webhooks.js";
+import { loadHistory } from "../helpers/history-repo.js";
+import { FakeGitHubRepo, filesAt } from "../helpers/fake-github-repo.js";
+
+const RELEASE_PATH = "providers/aws/v1/mgmt/namespaced/flux-system/gitrepository-release.yaml";
+const history = loadHistory();
+const mainSha = history.refs["refs/heads/main"]!;
+const squash14 = history.commits.find((c) => c.sha === mainSha)!;
+/** The real repository just before PR #14: production pinned to v0.0.2. */
+const BEFORE_14 = filesAt(history, squash14.parents[0]!);
+const AFTER_14 = filesAt(history, mainSha);
+
+function fakeRepo(payload: Record<string, any>): FakeGitHubRepo {
+  const fake = new FakeGitHubRepo(payload.repository.owner.login, payload.repository.name, BEFORE_14);
+  for (const [ref, sha] of Object.entries(history.refs)) {
+    if (ref.startsWith("refs/tags/")) fake.tags.set(ref.slice(10), filesAt(history, sha));
+  }
+  // A later release whose content changes one production cluster's path only.
+  const v4 = new Map(fake.tags.get("v0.0.3"));
+  v4.set(
+    "tenants/aws/prod/dummy/namespace.yaml",
+    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: dummy\n",
+  );
+  fake.tags.set("v0.0.4", v4);
+  return fake;
+}
+
+function releasePayload(tag: string, notes = `## What's changed\n\n- notes of ${tag}`): Record<string, any> {
+  const payload = examplePayload("release", "published");
+  payload.repository.default_branch = "main";
+  Object.assign(payload.release, { tag_name: tag, body: notes, draft: false, prerelease: false });
+  return payload;
+}
+
+const writes = (requests: Array<{ method: string; path: string }>) =>
+  requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${decodeURIComponent(r.path)}`);
+
+describe("promotion PR", () => {
+  let probot: Probot;
+  beforeEach(async () => {
+    resetNock();
+    probot = await createTestApp(["promotion"]);
+  });
+  afterEach(() => resetNock());
+
+  test("published v0.0.3 → branch, one commit with the real PR #14 change, PR with notes and production changes", async () => {
+    const payload = releasePayload("v0.0.3");
+    const fake = fakeRepo(payload);
+    const gh = mockGitHub();
+    fake.serve(gh.api);
+    await probot.receive({ name: "release", id: "1", payload } as never);
+    gh.finish();
+    const base = `/repos/${fake.owner}/${fake.repo}`;
+    expect(writes(gh.requests)).toEqual([
+      `POST ${base}/git/refs`,
+      `PUT ${base}/contents/${RELEASE_PATH}`,
+      `POST ${base}/pulls`,
+      `POST ${base}/issues/1/labels`,
+    ]);
+    const put = gh.requests.find((r) => r.method === "PUT")!.body as Record<string, string>;
+    expect(put.message).toBe("chore(release): promote v0.0.3 to release");
+    expect(put.branch).toBe("promote/release");
+    expect(fake.branches.get("promote/release")!.get(RELEASE_PATH)).toBe(AFTER_14.get(RELEASE_PATH));
+    const [pull] = fake.openPulls();
+    expect(fake.openPulls()).toHaveLength(1);
+    expect(pull).toMatchObject({
+      head: "promote/release",
+      title: "chore(release): promote v0.0.3 to release",
+      labels: ["promotion"],
+    });
+    expect(pull!.body).toContain("from tag `v0.0.2` to tag `v0.0.3`");
+    expect(pull!.body).toContain("- notes of v0.0.3");
+    expect(pull!.body).toContain("8 Flux Kustomizations use this source");
+    expect(pull!.body).toContain("### Cluster `prod-eu-west-1` (kubeconfig `prod-eu-west-1-kubeconfig`)");
+    expect(pull!.body).toContain("### Namespace `flux-system`");
+    expect(pull!.body).toContain("<!-- gitops-release-bot:promotion tag=v0.0.3 -->");
+  });
+
+  test("the same delivery again → no second PR, nothing written", async () => {
+    const payload = releasePayload("v0.0.3");
+    const fake = fakeRepo(payload);
+    const gh = mockGitHub();
+    fake.serve(gh.api);
+    await probot.receive({ name: "release", id: "1", payload } as never);
+    const before = gh.requests.length;
+    await probot.receive({ name: "release", id: "1", payload: structuredClone(payload) } as never);
+    gh.finish();
+    expect(writes(gh.requests.slice(before))).toEqual([]);
+    expect(fake.pulls).toHaveLength(1);
+  });
+
+  test("a newer release while the PR is open → the same PR moves to it (branch, title, body)", async () => {
+    const first = releasePayload("v0.0.3");
+    const fake = fakeRepo(first);
+    const gh = mockGitHub();
+    fake.serve(gh.api);
+    await probot.receive({ name: "release", id: "1", payload: first } as never);
+    await probot.receive({ name: "release", id: "2", payload: releasePayload("v0.0.4") } as never);
+    gh.finish();
+    expect(fake.pulls).toHaveLength(1);
+    const [pull] = fake.pulls;
+    expect(pull!.title).toBe("chore(release): promote v0.0.4 to release");
+    expect(pull!.body).toContain("from tag `v0.0.2` to tag `v0.0.4`");
+    expect(pull!.body).toContain("`tenants-prod` (`./tenants/aws/prod`): **changes**");
+    expect(fake.branches.get("promote/release")!.get(RELEASE_PATH)).toContain("    tag: v0.0.4\n");
+  });
+
+  test("concurrent releases v0.0.4 and v0.0.3 → one PR, at v0.0.4", async () => {
+    const fake = fakeRepo(releasePayload("v0.0.3"));
+    const gh = mockGitHub();
+    fake.serve(gh.api);
+    await Promise.all([
+      probot.receive({ name: "release", id: "1", payload: releasePayload("v0.0.4") } as never),
+      probot.receive({ name: "release", id: "2", payload: releasePayload("v0.0.3") } as never),
+    ]);
+    gh.finish();
+    expect(fake.pulls).toHaveLength(1);
+    expect(fake.pulls[0]!.title).toBe("chore(release): promote v0.0.4 to release");
+    expect(fake.branches.get("promote/release")!.get(RELEASE_PATH)).toContain("    tag: v0.0.4\n");
+  });
+
+  test("the blob SHA no longer matches (someone wrote the branch) → started again from fresh state", async () => {
+    const payload = releasePayload("v0.0.3");
+    const fake = fakeRepo(payload);
+    fake.conflictsLeft = 1;
+    const gh = mockGitHub();
+    fake.serve(gh.api);
+    await probot.receive({ name: "release", id: "1", payload } as never);
+    gh.finish();
+    const base = `/repos/${fake.owner}/${fake.repo}`;
+    expect(writes(gh.requests)).toEqual([
+      `POST ${base}/git/refs`,
+      `PUT ${base}/contents/${RELEASE_PATH}`,
+      `POST ${base}/git/refs`, // 422: the branch exists now, so it is moved
+      `PATCH ${base}/git/refs/heads/promote/release`,
+      `PUT ${base}/contents/${RELEASE_PATH}`,
+      `POST ${base}/pulls`,
+      `POST ${base}/issues/1/labels`,
+    ]);
+    expect(gh.requests.filter((r) => r.path.includes("/git/ref/heads%2Fmain"))).toHaveLength(2);
+    expect(fake.pulls).toHaveLength(1);
+  });
+
+  test("refused (semver set, Flux would ignore the tag) → one issue, updated in place on the next release", async () => {
+    const payload = releasePayload("v0.0.3");
+    const fake = fakeRepo(payload);
+    fake.main.set(
+      RELEASE_PATH,
+      fake.main.get(RELEASE_PATH)!.replace("    tag: v0.0.2\n", "    semver: '>=0.0.1'\n    tag: v0.0.2\n"),
+    );
+    const gh = mockGitHub();
+    fake.serve(gh.api);
+    await probot.receive({ name: "release", id: "1", payload } as never);
+    await probot.receive({ name: "release", id: "2", payload: releasePayload("v0.0.4") } as never);
+    gh.finish();
+    expect(fake.pulls).toHaveLength(0);
+    expect(fake.issues).toHaveLength(1);
+    const [issue] = fake.issues;
+    expect(issue!.title).toBe("Promotion of v0.0.4 to release is blocked");
+    expect(issue!.body).toContain("`spec.ref.semver: >=0.0.1` (line 9), which Flux applies before `tag`");
+    expect(issue!.body).toContain(`File: \`${RELEASE_PATH}\``);
+  });
+
+  test("a pre-release is not promoted unless a target opts in", async () => {
+    const payload = releasePayload("v0.0.4-rc.1");
+    payload.release.prerelease = true;
+    const fake = fakeRepo(payload);
+    const gh = mockGitHub();
+    fake.serve(gh.api);
+    await probot.receive({ name: "release", id: "1", payload } as never);
+    gh.finish();
+    expect(gh.requests.map((r) => r.path)).toEqual([
+      `/repos/${fake.owner}/${fake.repo}/contents/.github%2Fgitops-release-bot.yml`,
+      `/repos/${fake.owner}/.github/contents/.github%2Fgitops-release-bot.yml`,
+    ]);
+  });
+});
+
+describe("/promote command", () => {
+  let probot: Probot;
+  beforeEach(async () => {
+    resetNock();
+    probot = await createTestApp(["promotion"]);
+  });
+  afterEach(() => resetNock());
+
+  function commentPayload(body: string, login: string): Record<string, any> {
+    const payload = examplePayload("issue_comment", "created");
+    payload.repository.default_branch = "main";
+    payload.comment.body = body;
+    payload.comment.user.login = login;
+    payload.comment.user.type = "User";
+    return payload;
+  }
+
+  test("a writer rolls production back to v0.0.1 → PR at the older tag, answered with a comment", async () => {
+    const payload = commentPayload("/promote v0.0.1", "maintainer");
+    const fake = fakeRepo(payload);
+    fake.main.set(RELEASE_PATH, AFTER_14.get(RELEASE_PATH)!);
+    fake.permissions.set("maintainer", "write");
+    fake.releases.set("v0.0.1", {
+      body: "- first release",
+      url: "https://github.com/x/y/releases/tag/v0.0.1",
+    });
+    const gh = mockGitHub();
+    fake.serve(gh.api);
+    await probot.receive({ name: "issue_comment", id: "1", payload } as never);
+    gh.finish();
+    expect(fake.pulls).toHaveLength(1);
+    expect(fake.pulls[0]!.title).toBe("chore(release): promote v0.0.1 to release");
+    expect(fake.branches.get("promote/release")!.get(RELEASE_PATH)).toContain("    tag: v0.0.1\n");
+    expect(fake.comments).toEqual([
+      { issue: payload.issue.number, body: "@maintainer - `release`: opened #1" },
+    ]);
+  });
+
+  test("a reader is refused, with a comment and nothing else written", async () => {
+    const payload = commentPayload("/promote v0.0.3", "visitor");
+    const fake = fakeRepo(payload);
+    const gh = mockGitHub();
+    fake.serve(gh.api);
+    await probot.receive({ name: "issue_comment", id: "1", payload } as never);
+    gh.finish();
+    expect(fake.pulls).toHaveLength(0);
+    expect(fake.comments).toEqual([
+      {
+        issue: payload.issue.number,
+        body: "@visitor `/promote` needs write permission on this repository; ask a maintainer to run it.",
+      },
+    ]);
+  });
+
+  test("an unknown tag and a malformed command are answered", async () => {
+    const unknown = commentPayload("/promote v9.9.9", "maintainer");
+    const fake = fakeRepo(unknown);
+    fake.permissions.set("maintainer", "admin");
+    const gh = mockGitHub();
+    fake.serve(gh.api);
+    await probot.receive({ name: "issue_comment", id: "1", payload: unknown } as never);
+    await probot.receive({
+      name: "issue_comment",
+      id: "2",
+      payload: commentPayload("/promote v1 prod extra", "maintainer"),
+    } as never);
+    gh.finish();
+    expect(fake.comments.map((c) => c.body)).toEqual([
+      "@maintainer there is no tag `v9.9.9` in this repository; push it (or publish its release) first.",
+      '@maintainer Cannot read "/promote v1 prod extra": write `/promote <tag> [target]`, e.g. `/promote v1.2.3` or `/promote v1.2.3 release`.',
+    ]);
+  });
+});

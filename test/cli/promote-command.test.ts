@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { runCli } from "../../src/cli/run-cli.js";
+import { buildHistoryRepo, git } from "../helpers/history-repo.js";
+
+const RELEASE_PATH = "providers/aws/v1/mgmt/namespaced/flux-system/gitrepository-release.yaml";
+
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(
+    args,
+    (t) => out.push(t),
+    (t) => err.push(t),
+  );
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("promote command", () => {
+  let repo: ReturnType<typeof buildHistoryRepo>;
+  let scratch: string;
+  beforeAll(() => {
+    repo = buildHistoryRepo();
+    // The real repository just before PR #14: production pinned to v0.0.2.
+    git(repo.dir, ["checkout", "-q", "main~1"]);
+    scratch = mkdtempSync(path.join(tmpdir(), "grb-promote-"));
+  });
+  afterAll(() => {
+    repo.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test("--repo finds the release file, --write makes exactly the one-line change of the real PR #14", async () => {
+    const result = await run(["promote", "--repo", repo.dir, "--tag", "v0.0.3", "--write"]);
+    expect(result.code).toBe(0);
+    expect(result.err).toContain(`target release: ${RELEASE_PATH}`);
+    expect(git(repo.dir, ["diff", "--numstat"])).toBe(`1\t1\t${RELEASE_PATH}`);
+    expect(git(repo.dir, ["diff", "main", "--", RELEASE_PATH])).toBe("");
+    git(repo.dir, ["checkout", "-q", "--", "."]);
+  });
+
+  test("a file: prints the new text (exit 0); already at the tag (exit 2); a downgrade is refused (exit 3)", async () => {
+    const file = path.join(scratch, "release.yaml");
+    writeFileSync(file, readFileSync(path.join(repo.dir, RELEASE_PATH), "utf8"));
+    const changed = await run(["promote", file, "--tag", "v0.0.3"]);
+    expect(changed.code).toBe(0);
+    expect(changed.out).toContain("    tag: v0.0.3\n  secretRef:");
+    expect(readFileSync(file, "utf8")).toContain("tag: v0.0.2");
+    expect((await run(["promote", file, "--tag", "v0.0.2"])).code).toBe(2);
+    const refused = await run(["promote", file, "--tag", "v0.0.1"]);
+    expect(refused.code).toBe(3);
+    expect(refused.err).toContain("refused (downgrade)");
+    expect((await run(["promote", file, "--tag", "v0.0.1", "--rollback"])).code).toBe(0);
+  });
+
+  test("bad usage and unreadable files exit 1 with the reason", async () => {
+    const noTag = await run(["promote", "x.yaml"]);
+    expect(noTag).toMatchObject({ code: 1 });
+    expect(noTag.err).toContain("--tag is required");
+    const badKind = await run(["promote", "x.yaml", "--tag", "v1", "--kind", "HelmRelease"]);
+    expect(badKind.err).toContain(
+      '--kind "HelmRelease" is not one of GitRepository, OCIRepository, Application',
+    );
+    const missing = await run(["promote", path.join(scratch, "nope.yaml"), "--tag", "v1"]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("cannot read");
+  });
+});
