@@ -64,6 +64,8 @@ export class GitStore {
           } else resolve(stdout);
         },
       );
+      // git may exit without reading its input (e.g. a failed rev-parse): that is not an error here.
+      child.stdin?.on("error", () => undefined);
       child.stdin?.end(options.input ?? "");
     });
   }
