@@ -91,7 +91,11 @@ export async function startApp(options) {
         resolve(undefined);
       }),
     );
+    // If the test runner or the demo dies without cleaning up, the app must not outlive it.
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
     const stop = async () => {
+      process.removeListener("exit", killOnExit);
       if (exitCode === undefined) {
         child.kill("SIGTERM");
         const timer = setTimeout(() => child.kill("SIGKILL"), 3000);

@@ -44,6 +44,8 @@ import {
  * @property {number} [installationId]
  * @property {Partial<RepoSettings>} [settings] merge settings of the repository
  * @property {import("./history-repo.js").History} [history] seed history (default: the fixture's history.json)
+ * @property {string[]} [withoutRefs] refs of the history to leave out, e.g. `["refs/tags/v0.0.3"]` so that a story
+ *   step can push that tag itself
  */
 
 export class FakeGitHub {
@@ -58,6 +60,7 @@ export class FakeGitHub {
       ...(options.history ? { history: options.history } : {}),
     });
     const fake = new FakeGitHub(options, built);
+    for (const ref of options.withoutRefs ?? []) await fake.git.deleteRef(ref);
     await fake.#seedPullRequests();
     await new Promise((resolve, reject) => {
       fake.server.once("error", reject);

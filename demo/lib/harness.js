@@ -15,12 +15,14 @@ export const APP_ID = 4242;
 /**
  * Everything the end-to-end story needs: the fake GitHub (seeded from the fixture's history), the app running as a
  * separate `probot run` process pointed at it, and a webhook sender. `stop()` ends both, also after a failure.
- * @param {{ appLogLevel?: string; startTimeoutMs?: number }} [options]
+ * @param {{ appLogLevel?: string; startTimeoutMs?: number;
+ *   fake?: Omit<import("./fake-github.js").FakeGitHubOptions, "appId" | "appPublicKey"> }} [options]
+ *   `fake`: options of the fake GitHub (e.g. `withoutRefs`, `settings`)
  */
 export async function startHarness(options = {}) {
   const key = throwawayAppKey();
   const secret = randomBytes(16).toString("hex");
-  const fake = await FakeGitHub.start({ appId: APP_ID, appPublicKey: key.publicKey });
+  const fake = await FakeGitHub.start({ ...options.fake, appId: APP_ID, appPublicKey: key.publicKey });
   /** @type {import("./app-process.js").AppProcess} */
   let app;
   try {

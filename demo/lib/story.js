@@ -209,7 +209,7 @@ export const STORY_STEPS = [
       const newRequests = h.fake.requests.length - requestsBefore;
       return {
         lines: [
-          `GitHub?: a ${sample?.name ?? "pull_request"} webhook signed with the wrong secret`,
+          `Someone else (not GitHub): a ${sample?.name ?? "pull_request"} webhook signed with the wrong secret`,
           `Bot: HTTP ${result.status}; ${newRequests} API calls; state ${before === after ? "unchanged" : "CHANGED"}`,
         ],
         facts: { status: result.status, unchanged: before === after, newRequests },
