@@ -60,6 +60,8 @@ export class FakeGitHub {
       ...(options.history ? { history: options.history } : {}),
     });
     const fake = new FakeGitHub(options, built);
+    // A crashed test or demo must not leave the repository behind.
+    process.once("exit", fake.removeRepository);
     for (const ref of options.withoutRefs ?? []) await fake.git.deleteRef(ref);
     await fake.#seedPullRequests();
     await new Promise((resolve, reject) => {
@@ -173,8 +175,12 @@ export class FakeGitHub {
       this.server.closeAllConnections?.();
       this.server.close(() => resolve(undefined));
     });
-    this.git.cleanup();
+    process.removeListener("exit", this.removeRepository);
+    this.removeRepository();
   }
+
+  /** Deletes the git repository's folder (bound, so it can be an exit handler). */
+  removeRepository = () => this.git.cleanup();
 
   // ---------------------------------------------------------------- request handling
 
