@@ -92,7 +92,10 @@ export async function startApp(options) {
       }),
     );
     // If the test runner or the demo dies without cleaning up, the app must not outlive it.
-    const killOnExit = () => child.kill("SIGKILL");
+    const killOnExit = () => {
+      child.kill("SIGKILL");
+      rmSync(cwd, { recursive: true, force: true });
+    };
     process.once("exit", killOnExit);
     const stop = async () => {
       process.removeListener("exit", killOnExit);
