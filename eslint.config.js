@@ -15,6 +15,9 @@ export default tseslint.config(
         setTimeout: "readonly",
         clearTimeout: "readonly",
         fetch: "readonly",
+        AbortSignal: "readonly",
+        URLSearchParams: "readonly",
+        structuredClone: "readonly",
       },
     },
     rules: {

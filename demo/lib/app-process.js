@@ -1,0 +1,149 @@
+// @ts-check
+import { spawn } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { waitUntil } from "./wait-until.js";
+
+/** The repository root (demo/lib/../..). */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A throwaway RSA key pair for the app: no credentials live in the repository. */
+export function throwawayAppKey() {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return {
+    privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+    publicKey: publicKey.export({ type: "spki", format: "pem" }).toString(),
+  };
+}
+
+/** A loopback port that was free a moment ago (the OS picks it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * @typedef {object} AppProcess
+ * @property {string} url the app's base URL (http://127.0.0.1:PORT)
+ * @property {string} webhookUrl POST target for webhooks
+ * @property {number} pid
+ * @property {() => string} logs everything the process wrote so far (stdout + stderr)
+ * @property {() => Array<Record<string, any>>} logRecords the JSON log lines (LOG_FORMAT=json)
+ * @property {() => Promise<void>} stop kills the process (SIGTERM, then SIGKILL) and removes its working folder
+ */
+
+/**
+ * Runs the built app (`lib/index.js`) with `probot run` as a separate process, configured only through the
+ * environment, in an empty temp folder (no `.env` can override anything), and waits until GET /ping answers PONG.
+ * The process is killed if it does not come up in time.
+ * @param {{ githubHost: string; appId: number; privateKey: string; webhookSecret: string; logLevel?: string;
+ *   startTimeoutMs?: number; appEntry?: string }} options `githubHost` is `127.0.0.1:PORT` of the fake GitHub
+ * @returns {Promise<AppProcess>}
+ */
+export async function startApp(options) {
+  const appEntry = options.appEntry ?? path.join(REPO_ROOT, "lib/index.js");
+  if (!existsSync(appEntry)) throw new Error(`${appEntry} is missing: run \`npm run build\` first`);
+  const probotBin = path.join(REPO_ROOT, "node_modules/probot/bin/probot.js");
+  // The chosen port can be taken between probing and binding: try again on EADDRINUSE.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const cwd = mkdtempSync(path.join(tmpdir(), "grb-app-"));
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: cwd,
+      NODE_ENV: "production",
+      APP_ID: String(options.appId),
+      PRIVATE_KEY: options.privateKey,
+      WEBHOOK_SECRET: options.webhookSecret,
+      GHE_HOST: options.githubHost,
+      GHE_PROTOCOL: "http",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      NO_SMEE_SETUP: "true",
+      LOG_LEVEL: options.logLevel ?? "warn",
+      LOG_FORMAT: "json",
+    };
+    const child = spawn(process.execPath, [probotBin, "run", appEntry], {
+      cwd,
+      // probot narrows some variables' types in NodeJS.ProcessEnv; these are plain strings.
+      env: /** @type {NodeJS.ProcessEnv} */ (/** @type {unknown} */ (env)),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (/** @type {Buffer} */ chunk) => (output += chunk));
+    child.stderr.on("data", (/** @type {Buffer} */ chunk) => (output += chunk));
+    /** @type {number | null | undefined} */
+    let exitCode;
+    const exited = new Promise((resolve) =>
+      child.once("exit", (code, signal) => {
+        exitCode = code ?? (signal ? -1 : null);
+        resolve(undefined);
+      }),
+    );
+    // If the test runner or the demo dies without cleaning up, the app must not outlive it.
+    const killOnExit = () => {
+      child.kill("SIGKILL");
+      rmSync(cwd, { recursive: true, force: true });
+    };
+    process.once("exit", killOnExit);
+    const stop = async () => {
+      process.removeListener("exit", killOnExit);
+      if (exitCode === undefined) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(cwd, { recursive: true, force: true });
+    };
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitUntil(
+        "the app to answer GET /ping with PONG",
+        async () => {
+          if (exitCode !== undefined) throw new Error(`the app exited (code ${exitCode}):\n${output}`);
+          try {
+            const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
+            return (await response.text()) === "PONG";
+          } catch {
+            return false;
+          }
+        },
+        { timeoutMs: options.startTimeoutMs ?? 20_000, intervalMs: 25 },
+      );
+    } catch (error) {
+      await stop();
+      if (attempt < 3 && output.includes("EADDRINUSE")) continue;
+      throw new Error(`${error instanceof Error ? error.message : error}\napp output:\n${output}`);
+    }
+    return {
+      url,
+      webhookUrl: `${url}/api/github/webhooks`,
+      pid: child.pid ?? 0,
+      logs: () => output,
+      logRecords: () =>
+        output
+          .split("\n")
+          .filter((line) => line.startsWith("{"))
+          .map((line) => {
+            try {
+              return JSON.parse(line);
+            } catch {
+              return { msg: line };
+            }
+          }),
+      stop,
+    };
+  }
+}

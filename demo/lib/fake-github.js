@@ -1,0 +1,859 @@
+// @ts-check
+// A local stand-in for GitHub's REST API, for the end-to-end test and `npm run demo`. Never part of the runtime image.
+// Code lives in a real git repository (GitStore); pull requests, check runs, releases, issues and labels live in
+// memory. Every request is validated against GitHub's REST schema and recorded; unknown routes answer 404 and are
+// recorded as "unhandled" so that a test can assert there were none.
+import { createPublicKey, randomBytes, verify } from "node:crypto";
+import { createServer } from "node:http";
+import { buildHistoryRepo } from "./history-repo.js";
+import { EMPTY_TREE, GitStore } from "./git-store.js";
+import { requestProblems } from "./github-rest-schema.js";
+import { defineRoutes } from "./fake-github-routes.js";
+import { HttpError, validationFailed } from "./http-error.js";
+import { examplePayload } from "./webhook-examples.js";
+import {
+  checkRunJson,
+  commitJson,
+  idOf,
+  issueJson,
+  pullJson,
+  releaseJson,
+  repositoryJson,
+  userJson,
+} from "./github-shapes.js";
+
+/**
+ * @typedef {import("./github-shapes.js").PullState} PullState
+ * @typedef {import("./github-shapes.js").IssueState} IssueState
+ * @typedef {import("./github-shapes.js").ReleaseState} ReleaseState
+ * @typedef {import("./github-shapes.js").CheckRunState} CheckRunState
+ * @typedef {import("./github-shapes.js").RepoSettings} RepoSettings
+ * @typedef {{ method: string; path: string; prefix: string; body: unknown; status: number; route: string | null;
+ *   actor: string | null; problems: string[] }} RecordedRequest
+ * @typedef {{ name: string; payload: Record<string, any>; cause: string }} GitHubEvent
+ * @typedef {{ status: number; body?: unknown; headers?: Record<string, string>; raw?: Buffer | string }} FakeResponse
+ */
+
+/**
+ * @typedef {object} FakeGitHubOptions
+ * @property {string} [owner] repository owner (default: the fixture's `berndonline`)
+ * @property {string} [repo] repository name (default: `k8s-gitops-at-scale`)
+ * @property {number} [appId] the GitHub App id the JWTs must carry
+ * @property {string} [appPublicKey] PEM; when given, app JWTs are verified with it (RS256)
+ * @property {string} [appSlug]
+ * @property {number} [installationId]
+ * @property {Partial<RepoSettings>} [settings] merge settings of the repository
+ * @property {import("./history-repo.js").History} [history] seed history (default: the fixture's history.json)
+ * @property {string[]} [withoutRefs] refs of the history to leave out, e.g. `["refs/tags/v0.0.3"]` so that a story
+ *   step can push that tag itself
+ */
+
+export class FakeGitHub {
+  /**
+   * Builds the repository from the history, seeds the merged pull requests it records, and listens on a random free
+   * loopback port.
+   * @param {FakeGitHubOptions} [options]
+   */
+  static async start(options = {}) {
+    const built = buildHistoryRepo({
+      checkout: false,
+      ...(options.history ? { history: options.history } : {}),
+    });
+    const fake = new FakeGitHub(options, built);
+    // A crashed test or demo must not leave the repository behind.
+    process.once("exit", fake.removeRepository);
+    for (const ref of options.withoutRefs ?? []) await fake.git.deleteRef(ref);
+    await fake.#seedPullRequests();
+    await new Promise((resolve, reject) => {
+      fake.server.once("error", reject);
+      fake.server.listen(0, "127.0.0.1", () => resolve(undefined));
+    });
+    const address = fake.server.address();
+    if (!address || typeof address === "string") throw new Error("the fake GitHub has no port");
+    fake.port = address.port;
+    return fake;
+  }
+
+  /**
+   * @param {FakeGitHubOptions} options
+   * @param {ReturnType<typeof buildHistoryRepo>} built
+   */
+  constructor(options, built) {
+    this.git = new GitStore(built.dir);
+    // Plumbing only from here on: no working tree, like GitHub's storage.
+    this.git.run(["config", "core.bare", "true"]).catch(() => undefined);
+    this.history = built.history;
+    this.shaOf = built.shaOf;
+    this.appId = options.appId ?? 123;
+    this.appSlug = options.appSlug ?? "gitops-release-bot";
+    this.botLogin = `${this.appSlug}[bot]`;
+    this.installationId = options.installationId ?? 2;
+    this.publicKey = options.appPublicKey ? createPublicKey(options.appPublicKey) : null;
+    /** @type {RepoSettings} */
+    this.repo = {
+      owner: options.owner ?? "berndonline",
+      name: options.repo ?? "k8s-gitops-at-scale",
+      defaultBranch: "main",
+      allow_squash_merge: true,
+      allow_merge_commit: true,
+      allow_rebase_merge: true,
+      squash_merge_commit_title: "COMMIT_OR_PR_TITLE",
+      squash_merge_commit_message: "COMMIT_MESSAGES",
+      merge_commit_title: "MERGE_MESSAGE",
+      merge_commit_message: "PR_TITLE",
+      delete_branch_on_merge: false,
+      ...options.settings,
+    };
+    this.port = 0;
+    /** @type {Map<number, PullState>} */
+    this.pulls = new Map();
+    /** @type {Map<number, IssueState>} */
+    this.issues = new Map();
+    /** @type {CheckRunState[]} */
+    this.checkRuns = [];
+    /** @type {ReleaseState[]} */
+    this.releases = [];
+    /** @type {Set<string>} */
+    this.labels = new Set();
+    /** @type {Map<string, string>} login → admin | maintain | write | triage | read | none */
+    this.permissions = new Map([[this.repo.owner, "admin"]]);
+    /** @type {Map<string, string>} installation token → bot login */
+    this.tokens = new Map();
+    /** @type {RecordedRequest[]} */
+    this.requests = [];
+    /** @type {Array<{ method: string; path: string }>} */
+    this.unhandled = [];
+    /** Events GitHub would send after a change; the test decides when (and whether) to deliver them. */
+    /** @type {GitHubEvent[]} */
+    this.outbox = [];
+    this.nextNumber = 1;
+    this.nextId = 1000;
+    this.routes = defineRoutes(this);
+    this.queue = Promise.resolve();
+    this.server = createServer((req, res) => {
+      // One request at a time: the fake's state stays consistent; the app's own races still show (find and create are
+      // separate requests).
+      this.queue = this.queue.then(() => this.#handle(req, res)).catch(() => undefined);
+    });
+  }
+
+  /** Where the app should point: `http://127.0.0.1:PORT` (GHE_HOST is `127.0.0.1:PORT`). */
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get host() {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** URL bases used inside JSON answers (the GHES layout that probot uses with GHE_HOST). */
+  get urls() {
+    return { api: `${this.url}/api/v3`, web: this.url };
+  }
+
+  /** A fresh id for a check run, release, issue comment… */
+  newId() {
+    return ++this.nextId;
+  }
+
+  now() {
+    return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  /** @param {string} login */
+  person(login) {
+    return { name: login, email: `${login.replace(/\[bot\]$/, "")}@users.noreply.fake`, date: gitDate() };
+  }
+
+  /** @param {string} login @param {string} permission */
+  setPermission(login, permission) {
+    this.permissions.set(login, permission);
+  }
+
+  async close() {
+    await new Promise((resolve) => {
+      this.server.closeAllConnections?.();
+      this.server.close(() => resolve(undefined));
+    });
+    process.removeListener("exit", this.removeRepository);
+    this.removeRepository();
+  }
+
+  /** Deletes the git repository's folder (bound, so it can be an exit handler). */
+  removeRepository = () => this.git.cleanup();
+
+  // ---------------------------------------------------------------- request handling
+
+  /** @param {import("node:http").IncomingMessage} req @param {import("node:http").ServerResponse} res */
+  async #handle(req, res) {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const prefix = url.pathname.startsWith("/api/v3/") ? "/api/v3" : "";
+    const pathname = url.pathname.slice(prefix.length);
+    const method = req.method ?? "GET";
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const text = Buffer.concat(chunks).toString("utf8");
+    /** @type {RecordedRequest} */
+    const record = {
+      method,
+      path: pathname + url.search,
+      prefix,
+      body: undefined,
+      status: 0,
+      route: null,
+      actor: null,
+      problems: [],
+    };
+    this.requests.push(record);
+    /** @type {FakeResponse} */
+    let response;
+    try {
+      if (text) {
+        try {
+          record.body = JSON.parse(text);
+        } catch {
+          record.problems.push(`${method} ${pathname}: body is not JSON: ${text.slice(0, 80)}`);
+          throw new HttpError(400, "Problems parsing JSON");
+        }
+      }
+      record.problems.push(...requestProblems(method, pathname, record.body));
+      const match = this.#match(method, pathname);
+      if (!match) {
+        this.unhandled.push({ method, path: pathname + url.search });
+        throw new HttpError(404, `Not Found (the fake GitHub has no route for ${method} ${pathname})`);
+      }
+      record.route = match.route.template;
+      record.actor = this.#authenticate(req, match.route.auth, record);
+      response = await match.route.handler({
+        params: match.params,
+        query: url.searchParams,
+        body: /** @type {any} */ (record.body) ?? {},
+        headers: req.headers,
+        actor: record.actor ?? "",
+        pathname,
+        linkBase: `http://${req.headers.host ?? this.host}${prefix}${pathname}`,
+      });
+    } catch (error) {
+      if (error instanceof HttpError) {
+        response = {
+          status: error.status,
+          body: {
+            message: error.message,
+            ...(error.errors ? { errors: error.errors } : {}),
+            documentation_url: "https://docs.github.com/rest",
+            status: String(error.status),
+          },
+        };
+      } else {
+        const message = error instanceof Error ? error.message : String(error);
+        record.problems.push(`${method} ${pathname}: the fake GitHub failed: ${message}`);
+        response = { status: 500, body: { message: `fake GitHub error: ${message}` } };
+      }
+    }
+    record.status = response.status;
+    const headers = { "x-github-media-type": "github.v3; format=json", ...response.headers };
+    if (response.raw !== undefined) {
+      res.writeHead(response.status, { "content-type": "application/octet-stream", ...headers });
+      res.end(response.raw);
+    } else if (response.body === undefined) {
+      res.writeHead(response.status, headers);
+      res.end();
+    } else {
+      res.writeHead(response.status, { "content-type": "application/json; charset=utf-8", ...headers });
+      res.end(JSON.stringify(response.body));
+    }
+  }
+
+  /** @param {string} method @param {string} pathname */
+  #match(method, pathname) {
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const m = route.pattern.exec(pathname);
+      if (!m) continue;
+      /** @type {Record<string, string>} */
+      const params = {};
+      route.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(m[i + 1] ?? "");
+      });
+      if (params.owner !== undefined && !this.#isOurRepo(params.owner, params.repo ?? "")) {
+        throw new HttpError(404, "Not Found");
+      }
+      return { route, params };
+    }
+    return null;
+  }
+
+  /** @param {string} owner @param {string} repo */
+  #isOurRepo(owner, repo) {
+    return (
+      owner.toLowerCase() === this.repo.owner.toLowerCase() &&
+      repo.toLowerCase() === this.repo.name.toLowerCase()
+    );
+  }
+
+  /**
+   * App endpoints need the app's JWT (checked against its public key when known); the rest an installation token
+   * this fake issued. Returns the acting login.
+   * @param {import("node:http").IncomingMessage} req @param {"app" | "installation"} kind @param {RecordedRequest} record
+   */
+  #authenticate(req, kind, record) {
+    const header = req.headers.authorization ?? "";
+    const [scheme = "", credential = ""] = header.split(" ");
+    if (kind === "app") {
+      const problem = scheme.toLowerCase() === "bearer" ? this.#jwtProblem(credential) : "no Bearer JWT";
+      if (problem) {
+        record.problems.push(`${req.method} ${record.path}: app authentication failed: ${problem}`);
+        throw new HttpError(401, `A JSON web token could not be decoded (${problem})`);
+      }
+      return `app:${this.appId}`;
+    }
+    const actor = this.tokens.get(credential);
+    if (!["token", "bearer"].includes(scheme.toLowerCase()) || !actor) {
+      record.problems.push(`${req.method} ${record.path}: no valid installation token`);
+      throw new HttpError(401, "Bad credentials");
+    }
+    return actor;
+  }
+
+  /** @param {string} jwt @returns {string | null} */
+  #jwtProblem(jwt) {
+    const [head = "", body = "", signature = ""] = jwt.split(".");
+    let claims;
+    try {
+      claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
+    } catch {
+      return "malformed JWT";
+    }
+    if (String(claims.iss) !== String(this.appId)) return `iss ${claims.iss} is not app ${this.appId}`;
+    if (typeof claims.exp !== "number" || claims.exp * 1000 < Date.now()) return "expired";
+    if (this.publicKey) {
+      const ok = verify(
+        "RSA-SHA256",
+        Buffer.from(`${head}.${body}`),
+        this.publicKey,
+        Buffer.from(signature, "base64url"),
+      );
+      if (!ok) return "signature does not match the app's key";
+    }
+    return null;
+  }
+
+  /** Issues an installation access token (the only secret this fake knows; tests check it never reaches logs). */
+  issueToken() {
+    const token = `ghs_fake${randomBytes(16).toString("hex")}`;
+    this.tokens.set(token, this.botLogin);
+    return token;
+  }
+
+  // ---------------------------------------------------------------- what tests assert on
+
+  /** Schema failures, auth failures and fake errors of every request so far. */
+  problems() {
+    return this.requests.flatMap((r) => r.problems);
+  }
+
+  /**
+   * The fake's observable state (refs, PRs, issues, check runs, releases, labels) as JSON, to compare before and
+   * after something that must change nothing.
+   */
+  async snapshot() {
+    const refs = await this.git.refs("refs/");
+    return JSON.stringify({
+      refs,
+      pulls: [...this.pulls.values()],
+      issues: [...this.issues.values()],
+      checkRuns: this.checkRuns,
+      releases: this.releases,
+      labels: [...this.labels],
+    });
+  }
+
+  /**
+   * Check runs (state objects), optionally filtered by name and head SHA.
+   * @param {{ name?: string; headSha?: string }} [filter]
+   */
+  findCheckRuns(filter = {}) {
+    return this.checkRuns.filter(
+      (run) =>
+        (filter.name === undefined || run.name === filter.name) &&
+        (filter.headSha === undefined || run.headSha === filter.headSha),
+    );
+  }
+
+  /** Takes the queued events (oldest first), leaving the outbox empty. */
+  takeEvents() {
+    return this.outbox.splice(0);
+  }
+
+  // ---------------------------------------------------------------- git-backed writes shared by routes and test actions
+
+  /**
+   * Moves a ref like a push would (compare-and-swap on `expected`), then queues the events GitHub sends: `push`,
+   * `create`/`delete`, and `pull_request.synchronize` for open PRs whose head is that branch.
+   * @param {string} ref full ref name
+   * @param {string | null} sha new commit, or null to delete
+   * @param {{ expected?: string | null; actor: string; forced?: boolean }} options
+   */
+  async moveRef(ref, sha, options) {
+    const before = (await this.git.refTarget(ref))?.sha ?? null;
+    if (options.expected !== undefined && options.expected !== before) {
+      throw new HttpError(409, `Reference ${ref} moved (expected ${options.expected}, found ${before})`);
+    }
+    if (sha) await this.git.updateRef(ref, sha, before ?? "0".repeat(40));
+    else await this.git.deleteRef(ref);
+    await this.#queuePush(ref, before, sha, options);
+    const branch = ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null;
+    if (!branch || !sha) return;
+    for (const pr of this.pulls.values()) {
+      if (pr.state !== "open" || pr.head !== branch || pr.headSha === sha) continue;
+      const previous = pr.headSha;
+      pr.headSha = sha;
+      pr.updatedAt = this.now();
+      await this.git.updateRef(`refs/pull/${pr.number}/head`, sha);
+      await this.queuePullRequestEvent(pr, "synchronize", options.actor, { before: previous, after: sha });
+    }
+  }
+
+  /**
+   * A commit on `branch` (created from `from` when missing) that writes and deletes files; returns its SHA.
+   * @param {{ branch: string; from?: string; message: string; files: Record<string, string | null>; actor: string;
+   *   expected?: string | null }} change
+   */
+  async commitFiles(change) {
+    const ref = `refs/heads/${change.branch}`;
+    const current = await this.git.resolveCommit(ref);
+    const parent = current ?? (await this.git.resolveRef(change.from ?? this.repo.defaultBranch));
+    if (!parent) throw new HttpError(404, `Branch ${change.from ?? this.repo.defaultBranch} not found`);
+    const entries = [];
+    for (const [file, content] of Object.entries(change.files)) {
+      entries.push({ path: file, sha: content === null ? null : await this.git.writeBlob(content) });
+    }
+    const tree = await this.git.writeTree(parent, entries);
+    const sha = await this.git.commitTree({
+      tree,
+      parents: [parent],
+      message: change.message,
+      author: this.person(change.actor),
+    });
+    await this.moveRef(ref, sha, {
+      expected: change.expected === undefined ? current : change.expected,
+      actor: change.actor,
+    });
+    return sha;
+  }
+
+  /**
+   * @param {string} ref @param {string | null} before @param {string | null} after
+   * @param {{ actor: string; forced?: boolean }} options
+   */
+  async #queuePush(ref, before, after, options) {
+    const zero = "0".repeat(40);
+    const isTag = ref.startsWith("refs/tags/");
+    /** @type {import("./git-store.js").GitCommit[]} */
+    let commits = [];
+    if (after && !isTag) {
+      commits = before
+        ? await this.git.commitsBetween(before, after)
+        : await this.git.log([after, "--not", `refs/heads/${this.repo.defaultBranch}`], ["--reverse"]);
+    }
+    const pushCommits = [];
+    for (const commit of commits.slice(-20)) pushCommits.push(await this.#pushCommit(commit));
+    const head = after ? await this.git.commit(after) : null;
+    const payload = examplePayload("push", undefined, { installationId: this.installationId });
+    delete payload.organization;
+    delete payload.enterprise;
+    Object.assign(payload, {
+      ref,
+      before: before ?? zero,
+      after: after ?? zero,
+      created: !before,
+      deleted: !after,
+      forced: Boolean(options.forced),
+      base_ref: null,
+      compare: `${this.url}/${this.repo.owner}/${this.repo.name}/compare/${(before ?? zero).slice(0, 12)}...${(after ?? zero).slice(0, 12)}`,
+      commits: pushCommits,
+      head_commit: head
+        ? (pushCommits.find((c) => c.id === head.sha) ?? (await this.#pushCommit(head)))
+        : null,
+      repository: repositoryJson(this.urls, this.repo, { forPush: true }),
+      pusher: { name: options.actor, email: this.person(options.actor).email },
+      sender: userJson(this.urls, options.actor),
+    });
+    this.outbox.push({ name: "push", payload, cause: `push ${ref}` });
+    const short = ref.replace(/^refs\/(heads|tags)\//, "");
+    if (!before || !after) {
+      const name = !before ? "create" : "delete";
+      const event = examplePayload(name === "create" ? "create" : "delete", undefined, {
+        installationId: this.installationId,
+      });
+      delete event.organization;
+      delete event.enterprise;
+      Object.assign(event, {
+        ref: short,
+        ref_type: isTag ? "tag" : "branch",
+        ...(name === "create" ? { master_branch: this.repo.defaultBranch, description: null } : {}),
+        pusher_type: "user",
+        repository: repositoryJson(this.urls, this.repo),
+        sender: userJson(this.urls, options.actor),
+      });
+      this.outbox.push({ name, payload: event, cause: `${name} ${ref}` });
+    }
+  }
+
+  /** @param {import("./git-store.js").GitCommit} commit */
+  async #pushCommit(commit) {
+    const parent = commit.parents[0] ?? EMPTY_TREE;
+    const files = await this.git.diff(parent, commit.sha);
+    const pick = (/** @type {string} */ status) =>
+      files.filter((f) => f.status === status).map((f) => f.filename);
+    return {
+      id: commit.sha,
+      tree_id: commit.tree,
+      distinct: true,
+      message: commit.message,
+      timestamp: new Date(commit.committer.date).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      url: `${this.url}/${this.repo.owner}/${this.repo.name}/commit/${commit.sha}`,
+      author: { name: commit.author.name, email: commit.author.email, username: commit.author.name },
+      committer: {
+        name: commit.committer.name,
+        email: commit.committer.email,
+        username: commit.committer.name,
+      },
+      added: [...pick("added"), ...pick("renamed")],
+      removed: [
+        ...pick("removed"),
+        ...files.filter((f) => f.previous_filename).map((f) => f.previous_filename),
+      ],
+      modified: pick("modified"),
+    };
+  }
+
+  // ---------------------------------------------------------------- pull requests
+
+  /** The SHA the PR's base branch points at now (open PRs) or pointed at when it closed. @param {PullState} pr */
+  async baseShaOf(pr) {
+    if (pr.state !== "open") return pr.baseSha;
+    return (await this.git.resolveCommit(`refs/heads/${pr.base}`)) ?? pr.baseSha;
+  }
+
+  /** The PR as the REST API shows it (live base SHA, commit and line counts). @param {PullState} pr */
+  async pullJson(pr) {
+    pr.baseSha = await this.baseShaOf(pr);
+    const base = pr.merged ? (pr.mergeCommitSha ? `${pr.mergeCommitSha}^1` : pr.baseSha) : pr.baseSha;
+    const mergeBase = (await this.git.mergeBase(base, pr.headSha)) ?? pr.baseSha;
+    const commits = await this.git.commitsBetween(mergeBase, pr.headSha);
+    const files = await this.git.diff(mergeBase, pr.headSha);
+    return pullJson(this.urls, this.repo, pr, {
+      commits: commits.length,
+      additions: files.reduce((n, f) => n + f.additions, 0),
+      deletions: files.reduce((n, f) => n + f.deletions, 0),
+      changed_files: files.length,
+    });
+  }
+
+  /**
+   * Opens a pull request (the developer's action in GitHub's UI, or the app's POST /pulls). Queues
+   * `pull_request.opened`. 422 like GitHub when the head is missing, has no new commits, or already has an open PR.
+   * @param {{ head: string; base?: string; title: string; body?: string | null; draft?: boolean; actor: string }} input
+   */
+  async openPullRequest(input) {
+    const base = input.base ?? this.repo.defaultBranch;
+    const head = input.head.includes(":") ? (input.head.split(":")[1] ?? "") : input.head;
+    const headSha = await this.git.resolveCommit(`refs/heads/${head}`);
+    const baseSha = await this.git.resolveCommit(`refs/heads/${base}`);
+    if (!headSha) throw validationFailed("head", "invalid");
+    if (!baseSha) throw validationFailed("base", "invalid");
+    const existing = [...this.pulls.values()].find(
+      (p) => p.state === "open" && p.head === head && p.base === base,
+    );
+    if (existing) {
+      throw validationFailed(
+        "head",
+        "custom",
+        `A pull request already exists for ${this.repo.owner}:${head}.`,
+      );
+    }
+    if (await this.git.isAncestor(headSha, baseSha)) {
+      throw validationFailed("head", "custom", `No commits between ${base} and ${head}`);
+    }
+    const now = this.now();
+    /** @type {PullState} */
+    const pr = {
+      number: this.nextNumber++,
+      id: this.newId(),
+      title: input.title,
+      body: input.body ?? null,
+      state: "open",
+      draft: Boolean(input.draft),
+      user: input.actor,
+      head,
+      base,
+      headSha,
+      baseSha,
+      labels: [],
+      requestedReviewers: [],
+      merged: false,
+      mergedAt: null,
+      mergedBy: null,
+      mergeCommitSha: null,
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+    };
+    this.pulls.set(pr.number, pr);
+    await this.git.updateRef(`refs/pull/${pr.number}/head`, headSha);
+    await this.queuePullRequestEvent(pr, "opened", input.actor);
+    return pr;
+  }
+
+  /**
+   * Changes a PR's title, body, base or state (the UI's edit, or PATCH /pulls/:n). Queues `edited` (with `changes`),
+   * `closed` or `reopened`.
+   * @param {PullState} pr
+   * @param {{ title?: string; body?: string | null; base?: string; state?: "open" | "closed" }} change
+   * @param {string} actor
+   */
+  async updatePullRequest(pr, change, actor) {
+    /** @type {Record<string, any>} */
+    const changes = {};
+    if (change.title !== undefined && change.title !== pr.title) {
+      changes.title = { from: pr.title };
+      pr.title = change.title;
+    }
+    if (change.body !== undefined && change.body !== pr.body) {
+      changes.body = { from: pr.body ?? "" };
+      pr.body = change.body;
+    }
+    if (change.base !== undefined && change.base !== pr.base) {
+      const sha = await this.git.resolveCommit(`refs/heads/${change.base}`);
+      if (!sha)
+        throw validationFailed("base", "invalid", `Proposed base branch '${change.base}' was not found`);
+      changes.base = { ref: { from: pr.base }, sha: { from: pr.baseSha } };
+      pr.base = change.base;
+      pr.baseSha = sha;
+    }
+    pr.updatedAt = this.now();
+    if (Object.keys(changes).length) await this.queuePullRequestEvent(pr, "edited", actor, { changes });
+    if (change.state && change.state !== pr.state) {
+      if (pr.merged)
+        throw validationFailed("state", "custom", "Cannot change the state of a merged pull request");
+      pr.state = change.state;
+      pr.closedAt = change.state === "closed" ? this.now() : null;
+      await this.queuePullRequestEvent(pr, change.state === "closed" ? "closed" : "reopened", actor);
+    }
+  }
+
+  /**
+   * Merges a PR like GitHub: `squash` makes ONE commit `title (#N)` on the base whose tree is the merge of base and
+   * head (git merge-tree); `merge` makes a two-parent merge commit. Moves the base branch (queues `push`), closes the
+   * PR (queues `pull_request.closed` with merged true).
+   * @param {PullState} pr
+   * @param {{ method?: "merge" | "squash" | "rebase"; title?: string; message?: string; sha?: string; actor: string }} options
+   */
+  async mergePullRequest(pr, options) {
+    const method = options.method ?? "merge";
+    if (pr.state !== "open") throw new HttpError(405, "Pull Request is not mergeable");
+    if (options.sha && options.sha !== pr.headSha) {
+      throw new HttpError(409, "Head branch was modified. Review and try the merge again.");
+    }
+    if (method === "rebase") throw new HttpError(405, "Rebase merges are not supported by the fake GitHub");
+    const allowed = method === "squash" ? this.repo.allow_squash_merge : this.repo.allow_merge_commit;
+    if (!allowed) throw new HttpError(405, `${method} merges are not allowed on this repository`);
+    const baseRef = `refs/heads/${pr.base}`;
+    const baseSha = await this.git.resolveCommit(baseRef);
+    if (!baseSha) throw new HttpError(405, "Base branch was deleted");
+    const tree = await this.git.mergeTree(baseSha, pr.headSha);
+    if (!tree) throw new HttpError(405, "Pull Request is not mergeable (merge conflict)");
+    const commits = await this.git.commitsBetween(baseSha, pr.headSha);
+    let message;
+    /** @type {string[]} */
+    let parents;
+    if (method === "squash") {
+      const single = commits.length === 1 && this.repo.squash_merge_commit_title === "COMMIT_OR_PR_TITLE";
+      const defaultTitle = `${single ? (commits[0]?.message.split("\n")[0] ?? pr.title) : pr.title} (#${pr.number})`;
+      const defaultBody = commits.map((c) => `* ${c.message}`).join("\n\n");
+      message = `${options.title ?? defaultTitle}\n\n${options.message ?? defaultBody}`.trimEnd();
+      parents = [baseSha];
+    } else {
+      const defaultTitle = `Merge pull request #${pr.number} from ${this.repo.owner}/${pr.head}`;
+      message = `${options.title ?? defaultTitle}\n\n${options.message ?? pr.title}`.trimEnd();
+      parents = [baseSha, pr.headSha];
+    }
+    const sha = await this.git.commitTree({
+      tree,
+      parents,
+      message: `${message}\n`,
+      author: this.person(options.actor),
+      committer: { name: "GitHub", email: "noreply@github.com", date: gitDate() },
+    });
+    await this.moveRef(baseRef, sha, { expected: baseSha, actor: options.actor });
+    const now = this.now();
+    Object.assign(pr, {
+      state: "closed",
+      merged: true,
+      mergedAt: now,
+      mergedBy: options.actor,
+      mergeCommitSha: sha,
+      closedAt: now,
+      updatedAt: now,
+      baseSha,
+    });
+    await this.queuePullRequestEvent(pr, "closed", options.actor);
+    return sha;
+  }
+
+  /**
+   * @param {PullState} pr @param {string} action @param {string} actor
+   * @param {Record<string, unknown>} [extra] e.g. `changes`, `before`/`after`
+   */
+  async queuePullRequestEvent(pr, action, actor, extra = {}) {
+    const source = ["opened", "closed", "reopened", "synchronize"].includes(action) ? action : "opened";
+    const payload = examplePayload("pull_request", action, { source, installationId: this.installationId });
+    delete payload.organization;
+    delete payload.enterprise;
+    Object.assign(payload, {
+      number: pr.number,
+      pull_request: await this.pullJson(pr),
+      repository: repositoryJson(this.urls, this.repo),
+      sender: userJson(this.urls, actor),
+      ...extra,
+    });
+    this.outbox.push({ name: "pull_request", payload, cause: `pull_request.${action} #${pr.number}` });
+  }
+
+  /**
+   * The merged pull requests the history records (`refs/pull/N/head` plus the squash commit `… (#N)` on main), so
+   * that "which PR brought this commit" answers like GitHub for the fixture's past.
+   */
+  async #seedPullRequests() {
+    const mainCommits = await this.git.log([`refs/heads/${this.repo.defaultBranch}`]);
+    const numbers = Object.keys(this.history.refs)
+      .map((ref) => /^refs\/pull\/(\d+)\/head$/.exec(ref)?.[1])
+      .filter((n) => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    for (const number of numbers) {
+      const headSha = this.shaOf(this.history.refs[`refs/pull/${number}/head`] ?? "");
+      const squash = mainCommits.find((c) => c.message.split("\n")[0]?.endsWith(`(#${number})`));
+      const subject = squash?.message.split("\n")[0] ?? `Pull request #${number}`;
+      const date = new Date((squash ?? mainCommits[0])?.committer.date ?? Date.now()).toISOString();
+      const at = date.replace(/\.\d{3}Z$/, "Z");
+      this.pulls.set(number, {
+        number,
+        id: idOf(`pull:${number}`),
+        title: subject.replace(/ \(#\d+\)$/, ""),
+        body: null,
+        state: "closed",
+        draft: false,
+        user: this.repo.owner,
+        head: `pull-${number}`,
+        base: this.repo.defaultBranch,
+        headSha,
+        baseSha: squash?.parents[0] ?? headSha,
+        labels: [],
+        requestedReviewers: [],
+        merged: Boolean(squash),
+        mergedAt: squash ? at : null,
+        mergedBy: squash ? this.repo.owner : null,
+        mergeCommitSha: squash?.sha ?? null,
+        createdAt: at,
+        updatedAt: at,
+        closedAt: at,
+        seeded: true,
+      });
+      this.nextNumber = Math.max(this.nextNumber, number + 1);
+    }
+  }
+
+  // ---------------------------------------------------------------- JSON helpers used by routes
+
+  /** @param {CheckRunState} run */
+  checkRunJson(run) {
+    const pulls = [...this.pulls.values()]
+      .filter((pr) => pr.state === "open" && pr.headSha === run.headSha)
+      .map((pr) => ({
+        url: `${this.urls.api}/repos/${this.repo.owner}/${this.repo.name}/pulls/${pr.number}`,
+        id: pr.id,
+        number: pr.number,
+        head: { ref: pr.head, sha: pr.headSha, repo: this.#repoRef() },
+        base: { ref: pr.base, sha: pr.baseSha, repo: this.#repoRef() },
+      }));
+    return checkRunJson(this.urls, this.repo, run, pulls);
+  }
+
+  #repoRef() {
+    const fullName = `${this.repo.owner}/${this.repo.name}`;
+    return { id: idOf(fullName), url: `${this.urls.api}/repos/${fullName}`, name: this.repo.name };
+  }
+
+  /** @param {ReleaseState} release */
+  releaseJson(release) {
+    return releaseJson(this.urls, this.repo, release);
+  }
+
+  /** An issue, or a PR seen through the issues API (with its `pull_request` key). @param {number} number */
+  issueOrPullJson(number) {
+    const issue = this.issues.get(number);
+    if (issue) return issueJson(this.urls, this.repo, issue);
+    const pr = this.pulls.get(number);
+    if (!pr) return null;
+    const api = `${this.urls.api}/repos/${this.repo.owner}/${this.repo.name}`;
+    return {
+      ...issueJson(this.urls, this.repo, {
+        number: pr.number,
+        id: pr.id,
+        title: pr.title,
+        body: pr.body,
+        state: pr.state,
+        stateReason: null,
+        user: pr.user,
+        labels: pr.labels,
+        assignees: [],
+        comments: [],
+        createdAt: pr.createdAt,
+        updatedAt: pr.updatedAt,
+        closedAt: pr.closedAt,
+      }),
+      pull_request: {
+        url: `${api}/pulls/${pr.number}`,
+        html_url: `${this.url}/${this.repo.owner}/${this.repo.name}/pull/${pr.number}`,
+        diff_url: `${this.url}/${this.repo.owner}/${this.repo.name}/pull/${pr.number}.diff`,
+        patch_url: `${this.url}/${this.repo.owner}/${this.repo.name}/pull/${pr.number}.patch`,
+        merged_at: pr.mergedAt,
+      },
+    };
+  }
+
+  /** @param {import("./git-store.js").GitCommit} commit @param {import("./git-store.js").GitFileChange[]} [files] */
+  commitJson(commit, files) {
+    return commitJson(this.urls, this.repo, commit, files);
+  }
+
+  /**
+   * Queues a webhook for an issue or release change.
+   * @param {string} name @param {string} action @param {string} actor @param {Record<string, unknown>} fields
+   */
+  queueEvent(name, action, actor, fields) {
+    const actions = examplePayload(name, undefined, { installationId: this.installationId });
+    let payload;
+    try {
+      payload = examplePayload(name, action, { installationId: this.installationId });
+    } catch {
+      payload = { ...actions, action };
+    }
+    delete payload.organization;
+    delete payload.enterprise;
+    delete payload.changes;
+    Object.assign(payload, {
+      repository: repositoryJson(this.urls, this.repo),
+      sender: userJson(this.urls, actor),
+      ...fields,
+    });
+    this.outbox.push({ name, payload, cause: `${name}.${action}` });
+  }
+}
+
+/** Now, in the raw format git accepts for author and committer dates. */
+function gitDate() {
+  return `${Math.floor(Date.now() / 1000)} +0000`;
+}
