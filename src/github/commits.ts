@@ -1,5 +1,6 @@
 import type { AssociatedPull } from "../rules/audit-main-commit.js";
 import { memoizeForEvent } from "../util/event-memo.js";
+import { compareAllCommits } from "./compare.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 /** A commit with what the squash audit reads. */
@@ -10,11 +11,8 @@ export interface CommitInfo {
   parentCount: number;
 }
 
-/** The compare API lists at most 250 commits without paging; paged, 100 per request covers any push. */
-const COMPARE_PAGE = 100;
-
 /**
- * Every commit in `base...head` (oldest first), paging through the compare API: a push payload lists at most 20
+ * Every commit in `base...head` (oldest first), through the paged compare API: a push payload lists at most 20
  * commits and carries no parents, so the audit always reads the comparison.
  */
 export async function compareCommits(
@@ -23,18 +21,8 @@ export async function compareCommits(
   base: string,
   head: string,
 ): Promise<CommitInfo[]> {
-  const commits: CommitInfo[] = [];
-  for (let page = 1; ; page++) {
-    const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
-      ...repo,
-      basehead: `${base}...${head}`,
-      per_page: COMPARE_PAGE,
-      page,
-    });
-    for (const commit of data.commits)
-      commits.push(toCommitInfo(commit.sha, commit.commit.message, commit.parents.length));
-    if (data.commits.length < COMPARE_PAGE || commits.length >= data.total_commits) return commits;
-  }
+  const { commits } = await compareAllCommits(octokit, repo, base, head);
+  return commits.map((commit) => toCommitInfo(commit.sha, commit.commit.message, commit.parents.length));
 }
 
 /** Every pull request GitHub associates with the commit (open, closed or merged). */

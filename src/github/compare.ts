@@ -1,4 +1,5 @@
 import type { ReleaseCommit } from "../notes/collect-release-entries.js";
+import { mapConcurrent } from "../util/map-concurrent.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 /** Commits per compare page (GitHub's maximum). */
@@ -33,24 +34,6 @@ export function toReleaseCommit(commit: CompareCommit): ReleaseCommit {
   };
 }
 
-/** Runs `task` over `items` with at most `limit` at a time, keeping the order of the results. */
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 /**
  * Compares two refs (`base...head`), every commit included: the API answers 250 commits unpaged, so the range is read
  * in pages of 100 (⌈C/100⌉ requests; the first says how many there are, the rest are fetched concurrently).
@@ -61,6 +44,32 @@ export async function compareRefs(
   base: string,
   head: string,
 ): Promise<TagComparison> {
+  const { first, commits } = await compareAllCommits(octokit, repo, base, head);
+  const files = first.files ?? [];
+  return {
+    commits: commits.map(toReleaseCommit),
+    status: first.status,
+    aheadBy: first.ahead_by,
+    behindBy: first.behind_by,
+    files:
+      files.length >= COMPARE_FILES_LIMIT
+        ? null
+        : files.flatMap((f) => (f.previous_filename ? [f.previous_filename, f.filename] : [f.filename])),
+  };
+}
+
+type ComparePage = Awaited<ReturnType<Octokit["rest"]["repos"]["compareCommitsWithBasehead"]>>["data"];
+
+/**
+ * Every commit of `base...head` (oldest first) and the first page (status, counts, files). The API answers 250 commits
+ * unpaged, so the range is read in pages of 100: ⌈C/100⌉ requests, the first says how many, the rest run concurrently.
+ */
+export async function compareAllCommits(
+  octokit: Octokit,
+  repo: RepoRef,
+  base: string,
+  head: string,
+): Promise<{ first: ComparePage; commits: ComparePage["commits"] }> {
   const basehead = `${base}...${head}`;
   const page = (n: number) =>
     octokit.rest.repos.compareCommitsWithBasehead({
@@ -76,17 +85,7 @@ export async function compareRefs(
     CONCURRENCY,
     async (n) => (await page(n)).data.commits,
   );
-  const files = first.files ?? [];
-  return {
-    commits: [first.commits, ...rest].flat().map(toReleaseCommit),
-    status: first.status,
-    aheadBy: first.ahead_by,
-    behindBy: first.behind_by,
-    files:
-      files.length >= COMPARE_FILES_LIMIT
-        ? null
-        : files.flatMap((f) => (f.previous_filename ? [f.previous_filename, f.filename] : [f.filename])),
-  };
+  return { first, commits: [first.commits, ...rest].flat() };
 }
 
 /** Every commit reachable from `ref` (a first release has nothing to compare with), 100 a page. */
@@ -125,36 +124,6 @@ export async function addAssociatedPullRequests(
         : null,
     };
   });
-}
-
-/** Path → blob SHA of every file of `ref`'s tree (one recursive request); `truncated` when GitHub cut it. */
-export async function treeOf(
-  octokit: Octokit,
-  repo: RepoRef,
-  ref: string,
-): Promise<{ files: Map<string, string>; truncated: boolean }> {
-  const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: ref, recursive: "true" });
-  const files = new Map<string, string>();
-  for (const entry of data.tree)
-    if (entry.type === "blob" && entry.path && entry.sha) files.set(entry.path, entry.sha);
-  return { files, truncated: data.truncated };
-}
-
-/**
- * Paths that differ between two refs, from their trees (two requests): used when the compare API's file list is cut
- * at 300 files or describes the wrong range (a previous tag off the main branch compares against the merge base).
- */
-export async function changedPathsBetween(
-  octokit: Octokit,
-  repo: RepoRef,
-  base: string,
-  head: string,
-): Promise<{ paths: string[]; complete: boolean }> {
-  const [before, after] = await Promise.all([treeOf(octokit, repo, base), treeOf(octokit, repo, head)]);
-  const paths: string[] = [];
-  for (const [path, sha] of after.files) if (before.files.get(path) !== sha) paths.push(path);
-  for (const path of before.files.keys()) if (!after.files.has(path)) paths.push(path);
-  return { paths, complete: !before.truncated && !after.truncated };
 }
 
 /** Every tag name of the repository, 100 a page. */

@@ -1,3 +1,4 @@
+import { changedPathsBetweenTrees } from "./git-data.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 /** GitHub's answer status, for the "not found" and "conflict" cases this feature handles as data. */
@@ -18,22 +19,6 @@ export async function tagExists(octokit: Octokit, repo: RepoRef, tag: string): P
     if (statusOf(error) === 404) return false;
     throw error;
   }
-}
-
-export interface RepoTree {
-  /** Blob SHA by path (files only). */
-  blobs: Map<string, string>;
-  /** GitHub cut the listing (over 100,000 entries or 7 MB): some files are missing. */
-  truncated: boolean;
-}
-
-/** Every file of a commit's tree, in one request. */
-export async function getTree(octokit: Octokit, repo: RepoRef, treeish: string): Promise<RepoTree> {
-  const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: treeish, recursive: "true" });
-  const blobs = new Map<string, string>();
-  for (const entry of data.tree)
-    if (entry.type === "blob" && entry.path && entry.sha) blobs.set(entry.path, entry.sha);
-  return { blobs, truncated: data.truncated };
 }
 
 /** A file's text and blob SHA (the optimistic lock for writing it back), or null when it does not exist. */
@@ -104,11 +89,8 @@ export async function changedPaths(
     );
     return { files: [...new Set(files)].sort(), complete: true, via: "compare" };
   }
-  const [before, after] = await Promise.all([getTree(octokit, repo, base), getTree(octokit, repo, head)]);
-  const files = new Set<string>();
-  for (const [path, sha] of after.blobs) if (before.blobs.get(path) !== sha) files.add(path);
-  for (const path of before.blobs.keys()) if (!after.blobs.has(path)) files.add(path);
-  return { files: [...files].sort(), complete: !before.truncated && !after.truncated, via: "trees" };
+  const { paths, complete } = await changedPathsBetweenTrees(octokit, repo, base, head);
+  return { files: paths, complete, via: "trees" };
 }
 
 /** The open PR whose head is the bot's promotion branch, if any. */

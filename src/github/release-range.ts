@@ -1,11 +1,6 @@
 import { pullRequestOfCommit, type ReleaseCommit } from "../notes/collect-release-entries.js";
-import {
-  addAssociatedPullRequests,
-  changedPathsBetween,
-  compareRefs,
-  listCommitsOf,
-  treeOf,
-} from "./compare.js";
+import { addAssociatedPullRequests, compareRefs, listCommitsOf } from "./compare.js";
+import { changedPathsBetweenTrees, getTree } from "./git-data.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 export interface FetchedReleaseRange {
@@ -32,12 +27,12 @@ export async function fetchReleaseRange(
   if (!previousTag) {
     const [commits, tree] = await Promise.all([
       listCommitsOf(octokit, repo, tag),
-      treeOf(octokit, repo, tag),
+      getTree(octokit, repo, tag),
     ]);
     return {
       commits: await addAssociatedPullRequests(octokit, repo, commits, needsLookup),
       previousOnlyCommits: [],
-      changedPaths: [...tree.files.keys()],
+      changedPaths: [...tree.blobs.keys()],
       changedPathsComplete: !tree.truncated,
     };
   }
@@ -45,7 +40,7 @@ export async function fetchReleaseRange(
   const diverged = forward.behindBy > 0;
   const [backward, paths] = await Promise.all([
     diverged ? compareRefs(octokit, repo, tag, previousTag) : null,
-    diverged || forward.files === null ? changedPathsBetween(octokit, repo, previousTag, tag) : null,
+    diverged || forward.files === null ? changedPathsBetweenTrees(octokit, repo, previousTag, tag) : null,
   ]);
   const [commits, previousOnlyCommits] = await Promise.all([
     addAssociatedPullRequests(octokit, repo, forward.commits, needsLookup),

@@ -12,14 +12,13 @@ import {
   createPromotionPull,
   findOpenPull,
   getBranchSha,
-  getTree,
   pointBranchAt,
   readBlobs,
   readFile,
   updatePromotionPull,
   writeFile,
-  type RepoTree,
 } from "../github/promotion.js";
+import { getTree, type RepoTree } from "../github/git-data.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { readPromotionTag, renderBlockedIssue, renderPromotionBody } from "../report/promotion-body.js";
 import {
