@@ -4,13 +4,13 @@
 // beyond loopback and no credentials: a local fake GitHub (real git repository rebuilt from the fixture's history),
 // the app as a separate `probot run` process with a throwaway key, and signed webhooks between them.
 import { startHarness } from "./lib/harness.js";
-import { STORY_STEPS } from "./lib/story.js";
+import { STORY_STEPS, storySeed } from "./lib/story.js";
 
 const started = Date.now();
 const out = (/** @type {string} */ line = "") => process.stdout.write(`${line}\n`);
 
 out("gitops-release-bot demo: a fake GitHub on loopback, the app as a real `probot run` process.");
-const h = await startHarness();
+const h = await startHarness({ fake: storySeed() });
 let failed = false;
 try {
   out(

@@ -528,6 +528,48 @@ export class FakeGitHub {
     };
   }
 
+  // ---------------------------------------------------------------- releases
+
+  /** 422 like GitHub when another published release has the tag. @param {string} tag @param {number} [except] */
+  assertTagFree(tag, except) {
+    if (this.releases.some((r) => !r.draft && r.tagName === tag && r.id !== except)) {
+      throw validationFailed("tag_name", "already_exists");
+    }
+  }
+
+  /**
+   * Creates the release's tag at `target_commitish` when it does not exist yet (queues its push and create).
+   * @param {ReleaseState} release @param {string} actor
+   */
+  async ensureTag(release, actor) {
+    const ref = `refs/tags/${release.tagName}`;
+    if (await this.git.refTarget(ref)) return;
+    const sha = await this.git.resolveRef(release.target);
+    if (!sha) throw validationFailed("target_commitish", "invalid");
+    await this.moveRef(ref, sha, { expected: null, actor });
+  }
+
+  /**
+   * Publishes a draft (a maintainer's "Publish release", or PATCH with `draft: false`): the tag is created when
+   * missing, then `release.published` (and `release.released` unless a pre-release) are queued, like GitHub.
+   * @param {ReleaseState} release @param {string} actor
+   */
+  async publishRelease(release, actor) {
+    if (!release.draft) throw new HttpError(422, `Release ${release.tagName} is already published`);
+    this.assertTagFree(release.tagName, release.id);
+    await this.ensureTag(release, actor);
+    release.draft = false;
+    release.publishedAt = this.now();
+    this.queueReleasePublished(release, actor);
+  }
+
+  /** @param {ReleaseState} release @param {string} actor */
+  queueReleasePublished(release, actor) {
+    this.queueEvent("release", "published", actor, { release: this.releaseJson(release) });
+    if (!release.prerelease)
+      this.queueEvent("release", "released", actor, { release: this.releaseJson(release) });
+  }
+
   // ---------------------------------------------------------------- pull requests
 
   /** The SHA the PR's base branch points at now (open PRs) or pointed at when it closed. @param {PullState} pr */

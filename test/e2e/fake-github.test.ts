@@ -199,7 +199,7 @@ describe("FakeGitHub", () => {
     ]);
   });
 
-  test("releases: a draft is invisible by tag until published; publishing queues release.published", async () => {
+  test("releases: a draft is invisible by tag until published; publishing queues release.published and .released", async () => {
     const { data: draft } = await octokit.rest.repos.createRelease({
       ...repo,
       tag_name: "v0.0.4",
@@ -219,6 +219,7 @@ describe("FakeGitHub", () => {
       "push.",
       "create.",
       "release.published",
+      "release.released",
     ]);
   });
 
