@@ -109,6 +109,9 @@ export class FakeGitHub {
     this.pulls = new Map();
     /** @type {Map<number, IssueState>} */
     this.issues = new Map();
+    /** PRs GitHub closed because their head was reset to the base: GitHub will not reopen them. */
+    /** @type {Set<number>} */
+    this.unreopenable = new Set();
     /** @type {CheckRunState[]} */
     this.checkRuns = [];
     /** @type {ReleaseState[]} */
@@ -411,6 +414,15 @@ export class FakeGitHub {
       pr.updatedAt = this.now();
       await this.git.updateRef(`refs/pull/${pr.number}/head`, sha);
       await this.queuePullRequestEvent(pr, "synchronize", options.actor, { before: previous, after: sha });
+      // GitHub closes a PR whose head no longer has a commit its base lacks (e.g. the head branch reset to the base),
+      // and will not reopen it.
+      const baseSha = await this.git.resolveCommit(`refs/heads/${pr.base}`);
+      if (baseSha && (await this.git.isAncestor(sha, baseSha))) {
+        const now = this.now();
+        Object.assign(pr, { state: "closed", closedAt: now, updatedAt: now, baseSha });
+        this.unreopenable.add(pr.number);
+        await this.queuePullRequestEvent(pr, "closed", options.actor);
+      }
     }
   }
 
@@ -679,6 +691,15 @@ export class FakeGitHub {
     if (change.state && change.state !== pr.state) {
       if (pr.merged)
         throw validationFailed("state", "custom", "Cannot change the state of a merged pull request");
+      const baseSha = await this.git.resolveCommit(`refs/heads/${pr.base}`);
+      const empty = baseSha !== null && (await this.git.isAncestor(pr.headSha, baseSha));
+      if (change.state === "open" && (empty || this.unreopenable.has(pr.number))) {
+        throw validationFailed(
+          "state",
+          "custom",
+          `Could not open the pull request: ${pr.head} was reset or recreated`,
+        );
+      }
       pr.state = change.state;
       pr.closedAt = change.state === "closed" ? this.now() : null;
       await this.queuePullRequestEvent(pr, change.state === "closed" ? "closed" : "reopened", actor);
