@@ -40,6 +40,13 @@ try {
   for (const problem of problems) out(`   ! ${problem}`);
   for (const route of h.fake.unhandled) out(`   ! unhandled: ${route.method} ${route.path}`);
   failed = problems.length > 0 || h.fake.unhandled.length > 0;
+  if (memory.finalPromotion) {
+    out();
+    out(
+      `The promotion waiting for review: PR #${memory.finalPromotion.number} "${memory.finalPromotion.title}"`,
+    );
+    for (const line of String(memory.finalPromotion.diff).trimEnd().split("\n")) out(`   ${line}`);
+  }
 } catch (error) {
   failed = true;
   out(`\nThe demo failed: ${error instanceof Error ? error.stack : error}`);

@@ -182,6 +182,23 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     expect(facts.statuses.every((s: number) => s >= 200 && s < 300)).toBe(true);
     expect(facts.duplicates).toEqual([]);
     expect(facts.after).toEqual(facts.before);
+    // Answering the same events again ends where it started: every check run says what it said before, and GitHub
+    // had nothing new to send. On the way, a redelivered event that is older than the PR's last title change (the
+    // `opened` of #14, the `synchronize` of the promotion PR) re-judges the title it carries, and the redelivered
+    // `edited` that follows sets the run back: only updates of existing runs, never a new run or anything else.
+    expect(facts.verdictsAfter).toEqual(facts.verdictsBefore);
+    expect(facts.followUps).toEqual([]);
+    expect(
+      facts.writes.filter((w: string) => !/^PATCH \/repos\/[^ ]+\/check-runs\/\d+ \(200\)$/.test(w)),
+    ).toEqual([]);
+    expect(h.fake.releases.map((r) => [r.tagName, r.draft])).toEqual([
+      ["v0.0.3", false],
+      ["v0.0.4", false],
+    ]);
+    expect([...h.fake.issues.values()].map((i) => i.title)).toEqual([AUDIT_ISSUE_TITLE]);
+    expect(
+      [...h.fake.pulls.values()].filter((pr) => pr.head === PROMOTION_BRANCH).map((pr) => pr.state),
+    ).toEqual(["open"]);
   }, 60_000);
 
   test("8. a bad signature → 400, no API call, nothing changes on the fake GitHub", async () => {
