@@ -233,7 +233,7 @@ export const STORY_STEPS = [
       const pr = h.fake.pulls.get(memory.pr);
       if (!pr) throw new Error("step open-pr must run first");
       const mergeSha = await h.fake.mergePullRequest(pr, { method: "squash", actor: MAINTAINER });
-      const mergeSubject = (await h.fake.git.commit(mergeSha)).message.split("\n")[0] ?? "";
+      const mergeSubject = (await h.fake.git.commit(mergeSha))?.message.split("\n")[0] ?? "";
       // The bot answers a delivery before GitHub gets its 200 (probot waits for the handlers), so a passing audit
       // shows as nothing written once the deliveries are answered.
       const merged = await h.deliverPending();
@@ -282,7 +282,7 @@ export const STORY_STEPS = [
           `Bot: draft release "${release.name}" (${listedPulls(release.body)
             .map((n) => `#${n}`)
             .join(", ")}):`,
-          ...indent(release.body),
+          ...indent(release.body ?? ""),
         ],
         facts: {
           sha,
