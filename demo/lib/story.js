@@ -405,7 +405,9 @@ export const STORY_STEPS = [
           `Bot: check runs ${before.checkRuns.length} → ${after.checkRuns.length}, releases ${before.releases} → ${after.releases}, ` +
             `PRs ${before.pulls} → ${after.pulls}, issues ${before.issues} → ${after.issues}` +
             (duplicates.length ? ` — DUPLICATES: ${duplicates.join(", ")}` : " (no duplicates)"),
-          `Bot: ${writes.length} writes while answering them again${writes.length ? `: ${writes.join(", ")}` : ""}`,
+          `Bot: while answering them again: ${writes.filter((w) => /\/check-runs\/\d+ /.test(w)).length} updates of existing check runs ` +
+            `(older events re-judge the title they carry; later ones set it back), ` +
+            `${writes.filter((w) => !/\/check-runs\/\d+ /.test(w)).length} other writes; every check run ends as it was`,
         ],
         facts: {
           redelivered: deliveries.length,
