@@ -407,7 +407,10 @@ export const STORY_STEPS = [
             (duplicates.length ? ` — DUPLICATES: ${duplicates.join(", ")}` : " (no duplicates)"),
           `Bot: while answering them again: ${writes.filter((w) => /\/check-runs\/\d+ /.test(w)).length} updates of existing check runs ` +
             `(older events re-judge the title they carry; later ones set it back), ` +
-            `${writes.filter((w) => !/\/check-runs\/\d+ /.test(w)).length} other writes; every check run ends as it was`,
+            `${writes.filter((w) => !/\/check-runs\/\d+ /.test(w)).length} other writes; ` +
+            (JSON.stringify(verdicts(h)) === JSON.stringify(verdictsBefore)
+              ? "every check run ends as it was"
+              : "SOME CHECK RUNS CHANGED"),
         ],
         facts: {
           redelivered: deliveries.length,
