@@ -65,6 +65,10 @@ async function apiCalls() {
       calls.push(`${method} ${path}`);
       let m;
       if (path === "/git/ref/heads/main") return [200, { object: { sha: "a".repeat(40) } }];
+      if (path.startsWith("/git/commits/"))
+        return [200, { sha: "a".repeat(40), tree: { sha: "b".repeat(40) } }];
+      if (path === "/git/trees" && method === "POST") return [201, { sha: "c".repeat(40) }];
+      if (path === "/git/commits" && method === "POST") return [201, { sha: "d".repeat(40) }];
       if (path.startsWith("/git/trees/"))
         return [
           200,
@@ -119,8 +123,9 @@ export default async function promotionBench({ baselineMs }) {
   const calls = await apiCalls();
   const reads = calls.filter((c) => c.startsWith("GET /git/blobs")).length;
   const writes = calls.filter((c) => !c.startsWith("GET")).length;
-  // Minimum with `path` configured and no production section: ref, file, open PR, branch, commit, PR, labels.
-  const minimum = 7;
+  // Minimum with `path` configured and no production section: ref, file, open PR, base commit, tree, commit,
+  // branch, PR, labels.
+  const minimum = 9;
   return [
     "## Promotion",
     "",
@@ -130,7 +135,8 @@ export default async function promotionBench({ baselineMs }) {
     `| the same size, every document a GitRepository (other names) | ${fmt(worstMs)} ms | ${fmt(worstMs / baselineMs)} |`,
     `| API calls, promotion v0.0.2 → v0.0.3 of the real repository (default config: discovery + production section) | ${calls.length} (${writes} writes, ${reads} blob reads) | ${fmt(calls.length / minimum)} × the minimum of ${minimum} |`,
     "",
-    "The minimum (7) is: default-branch ref, the file, open PR lookup, branch, commit, PR, labels. The extra calls are the",
+    "The minimum (9) is: default-branch ref, the file, open PR lookup, the base commit (its tree), the new tree, the",
+    "commit, the branch (created or moved once: never reset to the base first), PR, labels. The extra calls are the",
     "tree (discovery), the blob reads for the Kustomizations that use the source (bounded by `consumerReads`), one",
     "compare, and the tracking-issue lookup that closes a blocked-promotion issue.",
     "",

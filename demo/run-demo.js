@@ -4,13 +4,13 @@
 // beyond loopback and no credentials: a local fake GitHub (real git repository rebuilt from the fixture's history),
 // the app as a separate `probot run` process with a throwaway key, and signed webhooks between them.
 import { startHarness } from "./lib/harness.js";
-import { STORY_STEPS } from "./lib/story.js";
+import { STORY_STEPS, storySeed } from "./lib/story.js";
 
 const started = Date.now();
 const out = (/** @type {string} */ line = "") => process.stdout.write(`${line}\n`);
 
 out("gitops-release-bot demo: a fake GitHub on loopback, the app as a real `probot run` process.");
-const h = await startHarness();
+const h = await startHarness({ fake: storySeed() });
 let failed = false;
 try {
   out(
@@ -40,6 +40,13 @@ try {
   for (const problem of problems) out(`   ! ${problem}`);
   for (const route of h.fake.unhandled) out(`   ! unhandled: ${route.method} ${route.path}`);
   failed = problems.length > 0 || h.fake.unhandled.length > 0;
+  if (memory.finalPromotion) {
+    out();
+    out(
+      `The promotion waiting for review: PR #${memory.finalPromotion.number} "${memory.finalPromotion.title}"`,
+    );
+    for (const line of String(memory.finalPromotion.diff).trimEnd().split("\n")) out(`   ${line}`);
+  }
 } catch (error) {
   failed = true;
   out(`\nThe demo failed: ${error instanceof Error ? error.stack : error}`);

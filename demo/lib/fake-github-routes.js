@@ -728,20 +728,6 @@ export function defineRoutes(fake) {
   });
 
   // -------------------------------------------------------------- releases
-  /** @param {import("./github-shapes.js").ReleaseState} release @param {string} actor */
-  const ensureTag = async (release, actor) => {
-    const ref = `refs/tags/${release.tagName}`;
-    if (await git.refTarget(ref)) return;
-    const sha = await git.resolveRef(release.target);
-    if (!sha) throw validationFailed("target_commitish", "invalid");
-    await fake.moveRef(ref, sha, { expected: null, actor });
-  };
-  /** @param {string} tag @param {number} [except] */
-  const assertTagFree = (tag, except) => {
-    if (fake.releases.some((r) => !r.draft && r.tagName === tag && r.id !== except)) {
-      throw validationFailed("tag_name", "already_exists");
-    }
-  };
   route("GET", `${R}/releases`, async (ctx) => {
     const releases = [...fake.releases].sort((a, b) => b.id - a.id);
     const page = paginate(ctx, releases);
@@ -767,7 +753,7 @@ export function defineRoutes(fake) {
   route("POST", `${R}/releases`, async (ctx) => {
     const draft = Boolean(ctx.body.draft);
     const tagName = String(ctx.body.tag_name ?? "");
-    if (!draft) assertTagFree(tagName);
+    if (!draft) fake.assertTagFree(tagName);
     /** @type {import("./github-shapes.js").ReleaseState} */
     const release = {
       id: fake.newId(),
@@ -781,10 +767,10 @@ export function defineRoutes(fake) {
       createdAt: fake.now(),
       publishedAt: draft ? null : fake.now(),
     };
-    if (!draft) await ensureTag(release, ctx.actor);
+    if (!draft) await fake.ensureTag(release, ctx.actor);
     fake.releases.push(release);
     fake.queueEvent("release", "created", ctx.actor, { release: fake.releaseJson(release) });
-    if (!draft) fake.queueEvent("release", "published", ctx.actor, { release: fake.releaseJson(release) });
+    if (!draft) fake.queueReleasePublished(release, ctx.actor);
     return json(fake.releaseJson(release), 201);
   });
   route("PATCH", `${R}/releases/:release_id`, async (ctx) => {
@@ -801,18 +787,13 @@ export function defineRoutes(fake) {
     if (ctx.body.name !== undefined) release.name = ctx.body.name;
     if (ctx.body.body !== undefined) release.body = ctx.body.body;
     if (ctx.body.prerelease !== undefined) release.prerelease = Boolean(ctx.body.prerelease);
-    if (ctx.body.draft !== undefined) release.draft = Boolean(ctx.body.draft);
-    if (wasDraft && !release.draft) {
-      assertTagFree(release.tagName, release.id);
-      await ensureTag(release, ctx.actor);
-      release.publishedAt = fake.now();
-    }
+    if (ctx.body.draft === true) release.draft = true;
+    const publish = wasDraft && ctx.body.draft === false;
+    if (publish) fake.assertTagFree(release.tagName, release.id);
     if (Object.keys(changes).length) {
       fake.queueEvent("release", "edited", ctx.actor, { release: fake.releaseJson(release), changes });
     }
-    if (wasDraft && !release.draft) {
-      fake.queueEvent("release", "published", ctx.actor, { release: fake.releaseJson(release) });
-    }
+    if (publish) await fake.publishRelease(release, ctx.actor);
     return json(fake.releaseJson(release));
   });
   route("DELETE", `${R}/releases/:release_id`, async (ctx) => {

@@ -109,6 +109,9 @@ export class FakeGitHub {
     this.pulls = new Map();
     /** @type {Map<number, IssueState>} */
     this.issues = new Map();
+    /** PRs GitHub closed because their head was reset to the base: GitHub will not reopen them. */
+    /** @type {Set<number>} */
+    this.unreopenable = new Set();
     /** @type {CheckRunState[]} */
     this.checkRuns = [];
     /** @type {ReleaseState[]} */
@@ -411,6 +414,15 @@ export class FakeGitHub {
       pr.updatedAt = this.now();
       await this.git.updateRef(`refs/pull/${pr.number}/head`, sha);
       await this.queuePullRequestEvent(pr, "synchronize", options.actor, { before: previous, after: sha });
+      // GitHub closes a PR whose head no longer has a commit its base lacks (e.g. the head branch reset to the base),
+      // and will not reopen it.
+      const baseSha = await this.git.resolveCommit(`refs/heads/${pr.base}`);
+      if (baseSha && (await this.git.isAncestor(sha, baseSha))) {
+        const now = this.now();
+        Object.assign(pr, { state: "closed", closedAt: now, updatedAt: now, baseSha });
+        this.unreopenable.add(pr.number);
+        await this.queuePullRequestEvent(pr, "closed", options.actor);
+      }
     }
   }
 
@@ -528,6 +540,48 @@ export class FakeGitHub {
     };
   }
 
+  // ---------------------------------------------------------------- releases
+
+  /** 422 like GitHub when another published release has the tag. @param {string} tag @param {number} [except] */
+  assertTagFree(tag, except) {
+    if (this.releases.some((r) => !r.draft && r.tagName === tag && r.id !== except)) {
+      throw validationFailed("tag_name", "already_exists");
+    }
+  }
+
+  /**
+   * Creates the release's tag at `target_commitish` when it does not exist yet (queues its push and create).
+   * @param {ReleaseState} release @param {string} actor
+   */
+  async ensureTag(release, actor) {
+    const ref = `refs/tags/${release.tagName}`;
+    if (await this.git.refTarget(ref)) return;
+    const sha = await this.git.resolveRef(release.target);
+    if (!sha) throw validationFailed("target_commitish", "invalid");
+    await this.moveRef(ref, sha, { expected: null, actor });
+  }
+
+  /**
+   * Publishes a draft (a maintainer's "Publish release", or PATCH with `draft: false`): the tag is created when
+   * missing, then `release.published` (and `release.released` unless a pre-release) are queued, like GitHub.
+   * @param {ReleaseState} release @param {string} actor
+   */
+  async publishRelease(release, actor) {
+    if (!release.draft) throw new HttpError(422, `Release ${release.tagName} is already published`);
+    this.assertTagFree(release.tagName, release.id);
+    await this.ensureTag(release, actor);
+    release.draft = false;
+    release.publishedAt = this.now();
+    this.queueReleasePublished(release, actor);
+  }
+
+  /** @param {ReleaseState} release @param {string} actor */
+  queueReleasePublished(release, actor) {
+    this.queueEvent("release", "published", actor, { release: this.releaseJson(release) });
+    if (!release.prerelease)
+      this.queueEvent("release", "released", actor, { release: this.releaseJson(release) });
+  }
+
   // ---------------------------------------------------------------- pull requests
 
   /** The SHA the PR's base branch points at now (open PRs) or pointed at when it closed. @param {PullState} pr */
@@ -637,6 +691,15 @@ export class FakeGitHub {
     if (change.state && change.state !== pr.state) {
       if (pr.merged)
         throw validationFailed("state", "custom", "Cannot change the state of a merged pull request");
+      const baseSha = await this.git.resolveCommit(`refs/heads/${pr.base}`);
+      const empty = baseSha !== null && (await this.git.isAncestor(pr.headSha, baseSha));
+      if (change.state === "open" && (empty || this.unreopenable.has(pr.number))) {
+        throw validationFailed(
+          "state",
+          "custom",
+          `Could not open the pull request: ${pr.head} was reset or recreated`,
+        );
+      }
       pr.state = change.state;
       pr.closedAt = change.state === "closed" ? this.now() : null;
       await this.queuePullRequestEvent(pr, change.state === "closed" ? "closed" : "reopened", actor);

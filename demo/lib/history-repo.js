@@ -23,6 +23,34 @@ export function loadHistory(file = HISTORY_FILE) {
   return JSON.parse(readFileSync(file, "utf8"));
 }
 
+/**
+ * The history as it stood at an earlier moment: a copy with `refs` set (to original SHAs) or removed (`null`), and
+ * without the commits that no remaining ref reaches, so that nothing from "the future" is left in the repository
+ * (e.g. main back at #13, before tag v0.0.3 and its promotion PR #14).
+ * @param {History} history
+ * @param {Record<string, string | null>} refs
+ * @returns {History}
+ */
+export function rewindHistory(history, refs) {
+  const bySha = new Map(history.commits.map((commit) => [commit.sha, commit]));
+  /** @type {Record<string, string>} */
+  const kept = {};
+  for (const [ref, sha] of Object.entries({ ...history.refs, ...refs })) {
+    if (sha === null) continue;
+    if (!bySha.has(sha)) throw new Error(`${ref}: commit ${sha} is not in the history`);
+    kept[ref] = sha;
+  }
+  const reachable = new Set();
+  const stack = Object.values(kept);
+  while (stack.length) {
+    const sha = /** @type {string} */ (stack.pop());
+    if (reachable.has(sha)) continue;
+    reachable.add(sha);
+    stack.push(...(bySha.get(sha)?.parents ?? []));
+  }
+  return { refs: kept, commits: history.commits.filter((commit) => reachable.has(commit.sha)) };
+}
+
 /** The environment git runs in: no user or system configuration, never a prompt. */
 export const GIT_ENV = {
   ...process.env,

@@ -4,11 +4,85 @@
 // `facts` for test/e2e/story.test.ts. Steps whose feature is not on this branch yet have `needs` and no `run`:
 // add `run` when the feature lands (see docs/e2e.md).
 
+import { loadHistory, rewindHistory } from "./history-repo.js";
+import { waitUntil } from "./wait-until.js";
+
 export const DEVELOPER = "tenant-dev";
 export const MAINTAINER = "berndonline";
 export const BRANCH = "tenant-dummy";
 export const BAD_TITLE = "Tenant dummy onboarding";
 export const GOOD_TITLE = "tenants(dummy): onboard team namespace";
+
+export const AUDIT_ISSUE_TITLE = "Commits on main that break the naming convention";
+export const RELEASE_FILE = "providers/aws/v1/mgmt/namespaced/flux-system/gitrepository-release.yaml";
+export const PROMOTION_BRANCH = "promote/release";
+
+/** The commit of PR #13 in the fixture's history, where the real v0.0.3 was tagged (production still at v0.0.2). */
+const PR_13_SQUASH = "29bea00647e4f52500004749a70df50e91b214c2";
+
+/**
+ * How the story's repository starts: the fixture's history as it stood when v0.0.2 was the promoted release — main at
+ * #13 (its `gitrepository-release.yaml` pins `tag: v0.0.2`), tags up to v0.0.2, and neither the v0.0.3 tag nor the real
+ * promotion PR #14 (the story makes its own). The merge settings are the team's policy that the "Squash title" check
+ * compares with (squash only, squash title = PR title), so that a compliant PR passes every check.
+ * @returns {Omit<import("./fake-github.js").FakeGitHubOptions, "appId" | "appPublicKey">}
+ */
+export function storySeed() {
+  return {
+    history: rewindHistory(loadHistory(), {
+      "refs/heads/main": PR_13_SQUASH,
+      "refs/tags/v0.0.3": null,
+      "refs/pull/14/head": null,
+    }),
+    settings: {
+      allow_squash_merge: true,
+      allow_merge_commit: false,
+      allow_rebase_merge: false,
+      squash_merge_commit_title: "PR_TITLE",
+      squash_merge_commit_message: "PR_BODY",
+    },
+  };
+}
+
+/** The direct push of step 3: a quota bump committed straight to main, with a message that names nothing. */
+export const FIX_STUFF_FILES = {
+  "tenants/aws/common/dummy/resourcequota-compute.yaml": [
+    "apiVersion: v1",
+    "kind: ResourceQuota",
+    "metadata:",
+    "  name: compute",
+    "  namespace: dummy",
+    "spec:",
+    "  hard:",
+    "    requests.memory: 5Gi",
+    "    limits.memory: 10Gi",
+    "    requests.cpu: 2000m",
+    "    limits.cpu: 6000m",
+    "",
+  ].join("\n"),
+};
+
+/** The change that makes v0.0.4 (step 6), merged through a PR like the team's other work. */
+export const NEXT_TITLE = "feat(ingress-nginx): disable snippet annotations";
+export const NEXT_BRANCH = "ingress-no-snippets";
+export const NEXT_FILES = {
+  "features/ingress-nginx/namespaced/configmap-ingress-nginx-controller.yaml": [
+    "apiVersion: v1",
+    "data:",
+    '  allow-snippet-annotations: "false"',
+    "kind: ConfigMap",
+    "metadata:",
+    "  labels:",
+    "    app.kubernetes.io/component: controller",
+    "    app.kubernetes.io/instance: ingress-nginx",
+    "    app.kubernetes.io/name: ingress-nginx",
+    "    app.kubernetes.io/part-of: ingress-nginx",
+    "    app.kubernetes.io/version: 1.2.0",
+    "  name: ingress-nginx-controller",
+    "  namespace: ingress-nginx",
+    "",
+  ].join("\n"),
+};
 
 /** The files of the first push: a ClusterRole in a tenant's namespace folder, a Deployment under non-namespaced/. */
 export const BAD_FILES = {
@@ -155,28 +229,163 @@ export const STORY_STEPS = [
   {
     id: "squash-merge-and-audit",
     title: "It is squash-merged; a direct push of `fix stuff` to main is audited",
-    needs: "the squash-title check and the main-branch audit (feat/squash)",
+    async run(h, memory) {
+      const pr = h.fake.pulls.get(memory.pr);
+      if (!pr) throw new Error("step open-pr must run first");
+      const mergeSha = await h.fake.mergePullRequest(pr, { method: "squash", actor: MAINTAINER });
+      const mergeSubject = (await h.fake.git.commit(mergeSha))?.message.split("\n")[0] ?? "";
+      // The bot answers a delivery before GitHub gets its 200 (probot waits for the handlers), so a passing audit
+      // shows as nothing written once the deliveries are answered.
+      const merged = await h.deliverPending();
+      const afterMerge = { checks: h.checksOn(mergeSha), issue: auditIssue(h) ?? null };
+      const fixSha = await h.fake.commitFiles({
+        branch: "main",
+        message: "fix stuff",
+        files: FIX_STUFF_FILES,
+        actor: MAINTAINER,
+      });
+      const pushed = await h.deliverPending();
+      const fixCheck = await h.waitForCheckRun("Squash title", fixSha);
+      const issue = await waitUntil(`the issue "${AUDIT_ISSUE_TITLE}"`, () => auditIssue(h), {
+        timeoutMs: 15_000,
+      });
+      const followUps = await h.deliverPending(); // issues.opened: GitHub sends it; the bot does not listen
+      Object.assign(memory, { mergeSha, fixSha, auditIssue: issue.number });
+      return {
+        lines: [
+          `GitHub: ${MAINTAINER} squash-merged PR #${pr.number} → ${short(mergeSha)} "${mergeSubject}" on main`,
+          deliveredLine(merged),
+          afterMerge.checks.length || afterMerge.issue
+            ? `Bot: audit of main FAILED: ${checkLines(afterMerge.checks).join("; ")}`
+            : `Bot: audit of main passed (no failing check on ${short(mergeSha)}, no tracking issue)`,
+          `GitHub: ${MAINTAINER} pushed ${short(fixSha)} "fix stuff" straight to main:`,
+          ...fileLines(FIX_STUFF_FILES),
+          deliveredLine(pushed),
+          ...checkLines([fixCheck]),
+          `Bot: opened issue #${issue.number} "${issue.title}"`,
+          ...(followUps.length ? [deliveredLine(followUps)] : []),
+        ],
+        facts: { mergeSha, mergeSubject, merged, afterMerge, fixSha, pushed, issue, issues: auditIssues(h) },
+      };
+    },
   },
   {
     id: "tag-draft-release",
     title: "A maintainer pushes tag v0.0.3 → a draft release listing the PRs since v0.0.2",
-    needs: "release drafts (feat/release)",
+    async run(h, memory) {
+      const { sha, delivered, release } = await tagAndDraft(h, "v0.0.3");
+      memory.v003 = { sha, release: release.id };
+      return {
+        lines: [
+          `GitHub: ${MAINTAINER} pushed tag v0.0.3 at main (${short(sha)})`,
+          deliveredLine(delivered),
+          `Bot: draft release "${release.name}" (${listedPulls(release.body)
+            .map((n) => `#${n}`)
+            .join(", ")}):`,
+          ...indent(release.body ?? ""),
+        ],
+        facts: {
+          sha,
+          delivered,
+          release,
+          listed: listedPulls(release.body),
+          drafts: releasesOf(h, "v0.0.3"),
+        },
+      };
+    },
   },
   {
     id: "publish-promotion-pr",
     title: "The release is published → the promotion PR",
-    needs: "promotion PRs (feat/promotion)",
+    async run(h, memory) {
+      const { published, promotion, botEvents, diff } = await publishAndPromote(
+        h,
+        memory.v003.release,
+        "v0.0.3",
+      );
+      memory.promotion = { number: promotion.number, headSha: promotion.headSha };
+      await h.waitForCheckRun("PR title", promotion.headSha);
+      const checks = h.checksOn(promotion.headSha);
+      return {
+        lines: [
+          `GitHub: ${MAINTAINER} published release v0.0.3`,
+          deliveredLine(published),
+          `Bot: opened PR #${promotion.number} "${promotion.title}" from ${promotion.head}`,
+          deliveredLine(botEvents),
+          ...checkLines(checks),
+          "Bot: the PR's diff against main:",
+          ...indent(diff),
+          "Bot: the PR's body:",
+          ...indent(promotion.body ?? ""),
+        ],
+        facts: { published, pr: { ...promotion }, botEvents, diff, checks, open: openPromotions(h) },
+      };
+    },
   },
   {
     id: "newer-release-same-pr",
     title: "v0.0.4 is tagged and published while that PR is open → the same PR promotes v0.0.4",
-    needs: "promotion PRs (feat/promotion)",
+    async run(h, memory) {
+      // The next change lands like the team's others: a PR with passing checks, squash-merged.
+      const headSha = await h.fake.commitFiles({
+        branch: NEXT_BRANCH,
+        from: "main",
+        message: NEXT_TITLE,
+        files: NEXT_FILES,
+        actor: DEVELOPER,
+      });
+      const next = await h.fake.openPullRequest({ head: NEXT_BRANCH, title: NEXT_TITLE, actor: DEVELOPER });
+      const opened = await h.deliverPending();
+      await h.waitForCheckRun("Squash title", headSha);
+      const nextChecks = h.checksOn(headSha);
+      const mergeSha = await h.fake.mergePullRequest(next, { method: "squash", actor: MAINTAINER });
+      const merged = await h.deliverPending();
+      const { sha, delivered, release } = await tagAndDraft(h, "v0.0.4");
+      const { published, promotion, botEvents, diff } = await publishAndPromote(h, release.id, "v0.0.4");
+      await h.waitForCheckRun("PR title", promotion.headSha);
+      const checks = h.checksOn(promotion.headSha);
+      memory.finalPromotion = { number: promotion.number, title: promotion.title, diff };
+      return {
+        lines: [
+          `GitHub: ${DEVELOPER} opened PR #${next.number} "${NEXT_TITLE}"`,
+          deliveredLine(opened),
+          ...checkLines(nextChecks),
+          `GitHub: ${MAINTAINER} squash-merged it (${short(mergeSha)}); pushed tag v0.0.4 at ${short(sha)}`,
+          deliveredLine([...merged, ...delivered]),
+          `Bot: draft release "${release.name}" (${listedPulls(release.body)
+            .map((n) => `#${n}`)
+            .join(", ")})`,
+          `GitHub: ${MAINTAINER} published release v0.0.4`,
+          deliveredLine(published),
+          `Bot: PR #${promotion.number} is now "${promotion.title}" (${promotion.head}, ${promotion.state})`,
+          deliveredLine(botEvents),
+          ...checkLines(checks),
+          `Bot: PR #${promotion.number}'s diff against main is still one line (shown at the end)`,
+        ],
+        facts: {
+          next: next.number,
+          nextChecks,
+          mergeSha,
+          sha,
+          release,
+          listed: listedPulls(release.body),
+          published,
+          pr: { ...promotion },
+          botEvents,
+          diff,
+          checks,
+          open: openPromotions(h),
+        },
+      };
+    },
   },
   {
     id: "redeliver-everything",
     title: "Every webhook of the story is delivered a second time",
     async run(h) {
       const before = identities(h);
+      const verdictsBefore = verdicts(h);
+      const requestsBefore = h.fake.requests.length;
       const deliveries = [...h.sender.deliveries];
       const statuses = [];
       for (const delivery of deliveries) statuses.push((await h.sender.redeliver(delivery)).status);
@@ -184,6 +393,11 @@ export const STORY_STEPS = [
       const followUps = await h.deliverPending();
       const after = identities(h);
       const duplicates = after.checkRuns.filter((key, i, all) => all.indexOf(key) !== i);
+      // What the bot wrote while answering the same deliveries again (token requests are not writes to the repo).
+      const writes = h.fake.requests
+        .slice(requestsBefore)
+        .filter((r) => r.method !== "GET" && !r.path.startsWith("/app/"))
+        .map((r) => `${r.method} ${r.path} (${r.status})`);
       return {
         lines: [
           `GitHub → bot: ${deliveries.length} deliveries again, same bytes and delivery ids (${summarise(statuses)})`,
@@ -191,8 +405,24 @@ export const STORY_STEPS = [
           `Bot: check runs ${before.checkRuns.length} → ${after.checkRuns.length}, releases ${before.releases} → ${after.releases}, ` +
             `PRs ${before.pulls} → ${after.pulls}, issues ${before.issues} → ${after.issues}` +
             (duplicates.length ? ` — DUPLICATES: ${duplicates.join(", ")}` : " (no duplicates)"),
+          `Bot: while answering them again: ${writes.filter((w) => /\/check-runs\/\d+ /.test(w)).length} updates of existing check runs ` +
+            `(older events re-judge the title they carry; later ones set it back), ` +
+            `${writes.filter((w) => !/\/check-runs\/\d+ /.test(w)).length} other writes; ` +
+            (JSON.stringify(verdicts(h)) === JSON.stringify(verdictsBefore)
+              ? "every check run ends as it was"
+              : "SOME CHECK RUNS CHANGED"),
         ],
-        facts: { redelivered: deliveries.length, statuses, before, after, duplicates },
+        facts: {
+          redelivered: deliveries.length,
+          statuses,
+          followUps,
+          before,
+          after,
+          duplicates,
+          writes,
+          verdictsBefore,
+          verdictsAfter: verdicts(h),
+        },
       };
     },
   },
@@ -218,6 +448,16 @@ export const STORY_STEPS = [
   },
 ];
 
+/** What every check run says now (conclusion, title, summary), by id. @param {import("./harness.js").Harness} h */
+function verdicts(h) {
+  return h.fake.checkRuns.map((r) => ({
+    id: r.id,
+    conclusion: r.conclusion,
+    title: r.output.title,
+    summary: r.output.summary,
+  }));
+}
+
 /** Identities of everything the bot owns, to spot duplicates. @param {import("./harness.js").Harness} h */
 function identities(h) {
   return {
@@ -236,4 +476,71 @@ function summarise(statuses) {
   return Object.entries(counts)
     .map(([status, n]) => `${n}× ${status}`)
     .join(", ");
+}
+
+/** @param {import("./harness.js").Harness} h */
+function auditIssues(h) {
+  return [...h.fake.issues.values()].filter((issue) => issue.title === AUDIT_ISSUE_TITLE);
+}
+
+/** @param {import("./harness.js").Harness} h */
+function auditIssue(h) {
+  return auditIssues(h).find((issue) => issue.state === "open");
+}
+
+/** @param {import("./harness.js").Harness} h @param {string} tag */
+function releasesOf(h, tag) {
+  return h.fake.releases.filter((release) => release.tagName === tag);
+}
+
+/** @param {import("./harness.js").Harness} h */
+function openPromotions(h) {
+  return [...h.fake.pulls.values()].filter((pr) => pr.state === "open" && pr.head === PROMOTION_BRANCH);
+}
+
+/** The PR numbers a release body links to, in order. @param {string | null} body */
+export function listedPulls(body) {
+  return [...(body ?? "").matchAll(/\[#(\d+)\]\([^)]*\/pull\/\d+\)/g)].map((m) => Number(m[1]));
+}
+
+/** @param {string} text */
+function indent(text) {
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => `  │ ${line}`);
+}
+
+/**
+ * A maintainer tags main's head; the bot drafts the release.
+ * @param {import("./harness.js").Harness} h @param {string} tag
+ */
+async function tagAndDraft(h, tag) {
+  const sha = await h.fake.git.resolveCommit("refs/heads/main");
+  if (!sha) throw new Error("main is missing");
+  await h.fake.moveRef(`refs/tags/${tag}`, sha, { expected: null, actor: MAINTAINER });
+  const delivered = await h.deliverPending(); // push (created) and create
+  const release = await waitUntil(`a draft release for ${tag}`, () =>
+    h.fake.releases.find((r) => r.tagName === tag && r.draft),
+  );
+  delivered.push(...(await h.deliverPending())); // release.created
+  return { sha, delivered, release };
+}
+
+/**
+ * A maintainer publishes the draft; the bot opens or moves the promotion PR, whose own events are delivered too.
+ * @param {import("./harness.js").Harness} h @param {number} releaseId @param {string} tag
+ */
+async function publishAndPromote(h, releaseId, tag) {
+  const release = h.fake.releases.find((r) => r.id === releaseId);
+  if (!release) throw new Error(`no release ${releaseId}`);
+  await h.fake.publishRelease(release, MAINTAINER);
+  const published = await h.deliverPending();
+  const promotion = await waitUntil(`the promotion PR for ${tag}`, () =>
+    openPromotions(h).find((pr) => (pr.body ?? "").includes(`tag=${tag} -->`)),
+  );
+  const botEvents = await h.deliverPending(); // the bot's branch push and PR events
+  // Three dots: what the PR would bring to main (from the merge base), as GitHub's "Files changed" shows it.
+  const diff = String(await h.fake.git.run(["diff", `refs/heads/main...refs/heads/${PROMOTION_BRANCH}`]));
+  return { published, promotion, botEvents, diff };
 }

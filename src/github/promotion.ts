@@ -21,7 +21,7 @@ export async function tagExists(octokit: Octokit, repo: RepoRef, tag: string): P
   }
 }
 
-/** A file's text and blob SHA (the optimistic lock for writing it back), or null when it does not exist. */
+/** A file's text and blob SHA, or null when it does not exist. */
 export async function readFile(
   octokit: Octokit,
   repo: RepoRef,
@@ -110,7 +110,7 @@ export async function findOpenPull(
 }
 
 /** Points the bot's branch at `sha` (created, or moved with force: the branch is bot-owned, one commit on base). */
-export async function pointBranchAt(
+async function pointBranchAt(
   octokit: Octokit,
   repo: RepoRef,
   branch: string,
@@ -129,30 +129,38 @@ export async function pointBranchAt(
 }
 
 /**
- * Commits the file on the branch with the contents API. `blobSha` is the file's SHA the edit was made from: GitHub
- * refuses (409, or 422 for a stale or missing SHA) when the branch's file is no longer that blob, i.e. someone wrote
- * in between. That answer is returned as "conflict" so the caller starts again from fresh state.
+ * Makes the bot's branch ONE commit on `baseSha` that writes `text` to `path`, with a single move of the branch.
+ * The commit is built first (Git data API), then the branch is pointed at it: resetting the branch to the base and
+ * committing after would leave an open PR without commits for a moment, and GitHub closes such a PR for good.
+ * The file's text was read at `baseSha`, so the commit is consistent by construction (no blob-SHA lock needed).
+ * The file keeps the regular-file mode `100644` (a release manifest is not executable).
  */
-export async function writeFile(
+export async function commitFileOnBranch(
   octokit: Octokit,
   repo: RepoRef,
-  file: { path: string; branch: string; text: string; blobSha: string; message: string },
-): Promise<"written" | "conflict"> {
-  try {
-    await octokit.rest.repos.createOrUpdateFileContents({
-      ...repo,
-      path: file.path,
-      branch: file.branch,
-      message: file.message,
-      sha: file.blobSha,
-      content: Buffer.from(file.text, "utf8").toString("base64"),
-    });
-    return "written";
-  } catch (error) {
-    const status = statusOf(error);
-    if (status === 409 || status === 422) return "conflict";
-    throw error;
-  }
+  change: {
+    branch: string;
+    baseSha: string;
+    path: string;
+    text: string;
+    message: string;
+    branchExists: boolean;
+  },
+): Promise<string> {
+  const { data: base } = await octokit.rest.git.getCommit({ ...repo, commit_sha: change.baseSha });
+  const { data: tree } = await octokit.rest.git.createTree({
+    ...repo,
+    base_tree: base.tree.sha,
+    tree: [{ path: change.path, mode: "100644", type: "blob", content: change.text }],
+  });
+  const { data: commit } = await octokit.rest.git.createCommit({
+    ...repo,
+    message: change.message,
+    tree: tree.sha,
+    parents: [change.baseSha],
+  });
+  await pointBranchAt(octokit, repo, change.branch, commit.sha, change.branchExists);
+  return commit.sha;
 }
 
 export interface PromotionPull {

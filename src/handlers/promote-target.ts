@@ -9,14 +9,13 @@ import { setSourceRef, type EditRefusal, type RefEdit, type SourceTarget } from 
 import { closeTrackingIssue, upsertTrackingIssue } from "../github/issues.js";
 import {
   changedPaths,
+  commitFileOnBranch,
   createPromotionPull,
   findOpenPull,
   getBranchSha,
-  pointBranchAt,
   readBlobs,
   readFile,
   updatePromotionPull,
-  writeFile,
 } from "../github/promotion.js";
 import { getTree, type RepoTree } from "../github/git-data.js";
 import type { Octokit, RepoRef } from "../github/types.js";
@@ -49,12 +48,12 @@ export type PromotionOutcome =
   | { target: string; status: "skipped"; reason: string }
   | { target: string; status: "blocked"; reason: string; issue: number };
 
-/** Attempts before giving up when other writers keep moving the branch. */
+/** Attempts before giving up when another writer keeps opening the PR first. */
 const ATTEMPTS = 3;
 
 /**
  * One target's promotion, serialised per repository and target (redeliveries and concurrent releases queue up and
- * see each other's PR). A write that loses the blob-SHA race starts again from fresh state.
+ * see each other's PR). Opening a PR that another instance opened meanwhile starts again from fresh state.
  */
 export function promoteTarget(
   octokit: Octokit,
@@ -68,7 +67,7 @@ export function promoteTarget(
       if (outcome !== "conflict") return outcome;
     }
     throw new Error(
-      `promotion of ${request.tag} to ${targetId(target)}: the branch kept changing under ${ATTEMPTS} attempts`,
+      `promotion of ${request.tag} to ${targetId(target)}: the PR kept changing under ${ATTEMPTS} attempts`,
     );
   });
 }
@@ -105,7 +104,7 @@ async function attemptPromotion(
     });
     return { target: id, status: "blocked", reason, issue: issue.number };
   }
-  const { path, blobSha } = found.value;
+  const { path } = found.value;
   const edit = decision.edit;
   // 3. Describe the change: release notes and the Kustomizations it changes.
   const title = promotionTitle(target, tag, edit.from.value);
@@ -118,10 +117,16 @@ async function attemptPromotion(
     compareUrl: `${request.htmlUrl}/compare/${edit.from.value}...${tag}`,
     consumers: await describeConsumers(octokit, request, target, edit, tree),
   });
-  // 4. Write: the branch is reset to the default branch, then the one commit (blob SHA as the lock).
-  await pointBranchAt(octokit, repo, branch, baseSha, openPull !== null);
-  const written = await writeFile(octokit, repo, { path, branch, text: edit.text, blobSha, message: title });
-  if (written === "conflict") return "conflict";
+  // 4. Write: one commit on the default branch's head, then the branch moves to it in one step (an open PR must
+  //    never be left without commits: GitHub would close it for good).
+  await commitFileOnBranch(octokit, repo, {
+    branch,
+    baseSha,
+    path,
+    text: edit.text,
+    message: title,
+    branchExists: openPull !== null,
+  });
   // 5. The PR: the open one is moved to the new tag, else one is opened.
   let outcome: PromotionOutcome;
   if (openPull) {
@@ -160,7 +165,6 @@ const sourceOf = (target: PromotionTarget): SourceTarget => ({
 
 interface LocatedTarget {
   path: string;
-  blobSha: string;
   edit: Result<RefEdit, EditRefusal>;
 }
 
@@ -183,7 +187,7 @@ async function locateTarget(
         message: `The configured file ${inlineCode(target.path)} does not exist on \`${request.defaultBranch}\`; fix \`path\` of the target.`,
       });
     }
-    return ok({ path: target.path, blobSha: file.sha, edit: editOf(file.text) });
+    return ok({ path: target.path, edit: editOf(file.text) });
   }
   const candidates = rankTargetCandidates([...tree!.blobs.keys()], source).slice(
     0,
@@ -194,7 +198,7 @@ async function locateTarget(
     const [file] = await readBlobs(octokit, request.repo, [{ path: candidate, sha }]);
     const edit = editOf(file!.text);
     if (!edit.ok && (edit.error.code === "not-found" || edit.error.code === "invalid-yaml")) continue;
-    return ok({ path: candidate, blobSha: sha, edit });
+    return ok({ path: candidate, edit });
   }
   return err({
     code: "not-found",

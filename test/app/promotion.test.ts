@@ -56,15 +56,21 @@ describe("promotion PR", () => {
     gh.finish();
     const base = `/repos/${fake.owner}/${fake.repo}`;
     expect(writes(gh.requests)).toEqual([
+      `POST ${base}/git/trees`,
+      `POST ${base}/git/commits`,
       `POST ${base}/git/refs`,
-      `PUT ${base}/contents/${RELEASE_PATH}`,
       `POST ${base}/pulls`,
       `POST ${base}/issues/1/labels`,
     ]);
-    const put = gh.requests.find((r) => r.method === "PUT")!.body as Record<string, string>;
-    expect(put.message).toBe("chore(release): promote v0.0.3 to release");
-    expect(put.branch).toBe("promote/release");
+    const commit = gh.requests.find((r) => r.path.endsWith("/git/commits"))!.body as Record<string, any>;
+    expect(commit.message).toBe("chore(release): promote v0.0.3 to release");
+    expect(commit.parents).toEqual([fake.mainSha]);
+    const ref = gh.requests.find((r) => r.path.endsWith("/git/refs"))!.body as Record<string, string>;
+    expect(ref.ref).toBe("refs/heads/promote/release");
     expect(fake.branches.get("promote/release")!.get(RELEASE_PATH)).toBe(AFTER_14.get(RELEASE_PATH));
+    // Every other file is main's, untouched.
+    const branch = fake.branches.get("promote/release")!;
+    expect([...branch.keys()].filter((p) => branch.get(p) !== BEFORE_14.get(p))).toEqual([RELEASE_PATH]);
     const [pull] = fake.openPulls();
     expect(fake.openPulls()).toHaveLength(1);
     expect(pull).toMatchObject({
@@ -107,6 +113,15 @@ describe("promotion PR", () => {
     expect(pull!.body).toContain("from tag `v0.0.2` to tag `v0.0.4`");
     expect(pull!.body).toContain("`tenants-prod` (`./tenants/aws/prod`): **changes**");
     expect(fake.branches.get("promote/release")!.get(RELEASE_PATH)).toContain("    tag: v0.0.4\n");
+    // The open PR's branch moved once, straight to the new commit: never to main itself, where the PR would have no
+    // commits and GitHub would close it for good.
+    expect(fake.refMoves.map((move) => move.branch)).toEqual(["promote/release", "promote/release"]);
+    expect(fake.refMoves.filter((move) => move.sha === fake.mainSha)).toEqual([]);
+    const base = `/repos/${fake.owner}/${fake.repo}`;
+    expect(writes(gh.requests).filter((w) => w.includes("/git/refs"))).toEqual([
+      `POST ${base}/git/refs`,
+      `PATCH ${base}/git/refs/heads/promote/release`,
+    ]);
   });
 
   test("concurrent releases v0.0.4 and v0.0.3 → one PR, at v0.0.4", async () => {
@@ -123,25 +138,24 @@ describe("promotion PR", () => {
     expect(fake.branches.get("promote/release")!.get(RELEASE_PATH)).toContain("    tag: v0.0.4\n");
   });
 
-  test("the blob SHA no longer matches (someone wrote the branch) → started again from fresh state", async () => {
+  test("a branch left over from an earlier promotion (no open PR) → moved to the new commit, then the PR", async () => {
     const payload = releasePayload("v0.0.3");
     const fake = fakeRepo(payload);
-    fake.conflictsLeft = 1;
+    fake.branches.set("promote/release", new Map(fake.main));
     const gh = mockGitHub();
     fake.serve(gh.api);
     await probot.receive({ name: "release", id: "1", payload } as never);
     gh.finish();
     const base = `/repos/${fake.owner}/${fake.repo}`;
     expect(writes(gh.requests)).toEqual([
-      `POST ${base}/git/refs`,
-      `PUT ${base}/contents/${RELEASE_PATH}`,
-      `POST ${base}/git/refs`, // 422: the branch exists now, so it is moved
+      `POST ${base}/git/trees`,
+      `POST ${base}/git/commits`,
+      `POST ${base}/git/refs`, // 422: the branch exists, so it is moved
       `PATCH ${base}/git/refs/heads/promote/release`,
-      `PUT ${base}/contents/${RELEASE_PATH}`,
       `POST ${base}/pulls`,
       `POST ${base}/issues/1/labels`,
     ]);
-    expect(gh.requests.filter((r) => r.path.includes("/git/ref/heads%2Fmain"))).toHaveLength(2);
+    expect(fake.branches.get("promote/release")!.get(RELEASE_PATH)).toBe(AFTER_14.get(RELEASE_PATH));
     expect(fake.pulls).toHaveLength(1);
   });
 

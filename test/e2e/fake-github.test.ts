@@ -147,6 +147,36 @@ describe("FakeGitHub", () => {
     expect(await status(octokit.rest.pulls.merge({ ...repo, pull_number: pr.number }))).toBe(405);
   });
 
+  test("pulls: a head reset to its base closes the PR (closed, not merged), never to be reopened", async () => {
+    const head = await fake.commitFiles({
+      branch: "feature-reset",
+      message: "feat: z",
+      files: { "z.yaml": "z: 1\n" },
+      actor: "dev",
+    });
+    const { data: pr } = await octokit.rest.pulls.create({
+      ...repo,
+      head: "feature-reset",
+      base: "main",
+      title: "feat: z",
+    });
+    fake.takeEvents();
+    const main = (await fake.git.resolveCommit("refs/heads/main"))!;
+    await octokit.rest.git.updateRef({ ...repo, ref: "heads/feature-reset", sha: main, force: true });
+    expect(fake.takeEvents().map((e) => e.cause)).toEqual([
+      "push refs/heads/feature-reset",
+      `pull_request.synchronize #${pr.number}`,
+      `pull_request.closed #${pr.number}`,
+    ]);
+    const { data: closed } = await octokit.rest.pulls.get({ ...repo, pull_number: pr.number });
+    expect(closed).toMatchObject({ state: "closed", merged: false });
+    await octokit.rest.git.updateRef({ ...repo, ref: "heads/feature-reset", sha: head, force: true });
+    // Even with its commit back on the head, GitHub refuses to reopen it.
+    expect(await status(octokit.rest.pulls.update({ ...repo, pull_number: pr.number, state: "open" }))).toBe(
+      422,
+    );
+  });
+
   test("the fixture's merged PRs are known: the squash commit of v0.0.3 belongs to PR #13", async () => {
     const sha = fake.shaOf(fake.history.refs["refs/tags/v0.0.3"]!);
     const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
@@ -199,7 +229,7 @@ describe("FakeGitHub", () => {
     ]);
   });
 
-  test("releases: a draft is invisible by tag until published; publishing queues release.published", async () => {
+  test("releases: a draft is invisible by tag until published; publishing queues release.published and .released", async () => {
     const { data: draft } = await octokit.rest.repos.createRelease({
       ...repo,
       tag_name: "v0.0.4",
@@ -219,7 +249,28 @@ describe("FakeGitHub", () => {
       "push.",
       "create.",
       "release.published",
+      "release.released",
     ]);
+  });
+
+  test("publishRelease (a maintainer's button): a draft of an existing tag is published once", async () => {
+    const { data: draft } = await octokit.rest.repos.createRelease({
+      ...repo,
+      tag_name: "v0.0.2",
+      name: "v0.0.2",
+      draft: true,
+    });
+    fake.takeEvents();
+    const state = fake.releases.find((r) => r.id === draft.id)!;
+    await fake.publishRelease(state, "berndonline");
+    // The tag exists already: no push, just the release events, as GitHub sends them.
+    expect(fake.takeEvents().map((e) => `${e.name}.${e.payload.action}`)).toEqual([
+      "release.published",
+      "release.released",
+    ]);
+    const { data } = await octokit.rest.repos.getReleaseByTag({ ...repo, tag: "v0.0.2" });
+    expect(data).toMatchObject({ id: draft.id, draft: false });
+    await expect(fake.publishRelease(state, "berndonline")).rejects.toThrow("already published");
   });
 
   test("issues: the list includes PRs (with `pull_request`), filters by state; comments and labels", async () => {

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { startHarness, type Harness } from "../../demo/lib/harness.js";
-import { BAD_TITLE, GOOD_TITLE, STORY_STEPS, type StepReport } from "../../demo/lib/story.js";
+import {
+  AUDIT_ISSUE_TITLE,
+  BAD_TITLE,
+  GOOD_TITLE,
+  NEXT_TITLE,
+  PROMOTION_BRANCH,
+  RELEASE_FILE,
+  STORY_STEPS,
+  storySeed,
+  type StepReport,
+} from "../../demo/lib/story.js";
 import { ensureBuilt } from "./support/ensure-built.js";
 
 /**
@@ -22,7 +32,7 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    h = await startHarness();
+    h = await startHarness({ fake: storySeed() });
   }, 120_000);
   afterAll(async () => {
     await h?.stop();
@@ -40,7 +50,20 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     expect(h.fake.findCheckRuns({ name: "Config" })).toEqual([]);
   }, 60_000);
 
-  test(`2. retitled "${GOOD_TITLE}" and fixed → "PR title" passes on the new head`, async () => {
+  /** The checks every PR gets on this branch, by name. */
+  const PR_CHECKS = [
+    "PR title",
+    "Squash title",
+    // TODO(merge of "Folder layout", issue 2): add "Folder layout" here once that feature is on this branch.
+  ];
+
+  /** The one `+`/`-` pair of a unified diff, and the files it touches. */
+  const changedLines = (diff: string) => ({
+    files: [...diff.matchAll(/^diff --git a\/(\S+) b\//gm)].map((m) => m[1]),
+    lines: diff.split("\n").filter((l) => /^[+-](?![+-]{2} )/.test(l)),
+  });
+
+  test(`2. retitled "${GOOD_TITLE}" and fixed → every check passes on the new head`, async () => {
     const facts = await runStep("retitle-and-fix");
     expect(facts.delivered.map((d: any) => d.cause)).toEqual([
       `pull_request.edited #${memory.pr}`,
@@ -55,16 +78,127 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     const oldRuns = h.fake.findCheckRuns({ name: "PR title", headSha: memory.firstHead });
     expect(oldRuns).toHaveLength(1);
     expect(oldRuns[0]!.conclusion).toBe("success");
-    expect(facts.checks.every((run: any) => run.conclusion === "success")).toBe(true);
+    // The repository follows the bot's merge policy (squash only, squash title = PR title): no drift to report.
+    expect(facts.checks.map((run: any) => [run.name, run.conclusion]).sort()).toEqual(
+      PR_CHECKS.map((name) => [name, "success"]).sort(),
+    );
+  }, 60_000);
+
+  test("3. squash-merged → main's audit passes; a direct push of `fix stuff` → a failing check and one issue", async () => {
+    const facts = await runStep("squash-merge-and-audit");
+    expect(facts.mergeSubject).toBe(`${GOOD_TITLE} (#${memory.pr})`);
+    expect(facts.merged.map((d: any) => [d.cause, d.status])).toEqual([
+      ["push refs/heads/main", 200],
+      [`pull_request.closed #${memory.pr}`, 200],
+    ]);
+    // Answered 200 (not 202): the handlers had finished, and wrote nothing about the merge commit.
+    expect(facts.afterMerge).toEqual({ checks: [], issue: null });
+    expect(h.fake.findCheckRuns({ headSha: facts.mergeSha })).toEqual([]);
+    const fixRuns = h.fake.findCheckRuns({ name: "Squash title", headSha: facts.fixSha });
+    expect(fixRuns).toHaveLength(1);
+    expect(fixRuns[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(fixRuns[0]!.output.summary).toContain("fix stuff");
+    expect(facts.issues).toHaveLength(1);
+    expect(facts.issue).toMatchObject({ title: AUDIT_ISSUE_TITLE, state: "open" });
+    expect(facts.issue.body).toContain(facts.fixSha.slice(0, 7));
+    expect(facts.issue.body).not.toContain(facts.mergeSha.slice(0, 7));
+  }, 60_000);
+
+  test("4. tag v0.0.3 pushed → one draft whose notes list exactly #12, #13 and the story's PR, with the platform impact", async () => {
+    const facts = await runStep("tag-draft-release");
+    expect(facts.delivered.map((d: any) => [d.cause, d.status])).toEqual([
+      ["push refs/tags/v0.0.3", 200],
+      ["create refs/tags/v0.0.3", 200],
+      ["release.created", 200],
+    ]);
+    expect(facts.drafts).toHaveLength(1);
+    expect(facts.release).toMatchObject({ tagName: "v0.0.3", name: "v0.0.3", draft: true });
+    // v0.0.2 is off main in the real history: its PRs (#9, #10) and the promotion PR #11 are not listed again.
+    expect([...facts.listed].sort((a: number, b: number) => a - b)).toEqual([12, 13, memory.pr]);
+    expect(facts.release.body).toContain("### Platform impact");
+    expect(facts.release.body).toContain("**Tenants:** aws common: `dummy`");
+    expect(facts.release.body).toContain("compare/v0.0.2...v0.0.3");
+  }, 60_000);
+
+  test("5. v0.0.3 published → the promotion PR: a one-line diff of the release file, production changes listed", async () => {
+    const facts = await runStep("publish-promotion-pr");
+    expect(facts.published.map((d: any) => d.cause)).toEqual(["release.published", "release.released"]);
+    expect(facts.pr).toMatchObject({
+      state: "open",
+      head: PROMOTION_BRANCH,
+      base: "main",
+      title: "chore(release): promote v0.0.3 to release",
+    });
+    expect(facts.open).toHaveLength(1);
+    expect(changedLines(facts.diff)).toEqual({
+      files: [RELEASE_FILE],
+      lines: ["-    tag: v0.0.2", "+    tag: v0.0.3"],
+    });
+    // The Kustomizations of production that the release changes: the tenants of the story's PR and `fix stuff`.
+    expect(facts.pr.body).toContain("## What changes in production");
+    expect(facts.pr.body).toMatch(/`tenants-common` \(`\.\/tenants\/aws\/common`\): \*\*changes\*\*/);
+    expect(facts.pr.body).toContain("`feature-ingress-nginx` (`./features/ingress-nginx`): unchanged");
+    // The bot's own writes made GitHub send events; they were delivered, and its PR passes its own checks.
+    expect(facts.botEvents.map((d: any) => d.cause)).toContain(`pull_request.opened #${facts.pr.number}`);
+    expect(facts.checks.map((run: any) => [run.name, run.conclusion]).sort()).toEqual(
+      PR_CHECKS.map((name) => [name, "success"]).sort(),
+    );
+  }, 60_000);
+
+  test("6. v0.0.4 tagged and published while that PR is open → the same PR now promotes v0.0.4", async () => {
+    const facts = await runStep("newer-release-same-pr");
+    expect(facts.nextChecks.map((run: any) => [run.name, run.conclusion]).sort()).toEqual(
+      PR_CHECKS.map((name) => [name, "success"]).sort(),
+    );
+    expect(facts.listed).toEqual([facts.next]);
+    expect(facts.release.body).toContain(NEXT_TITLE.replace(/^feat\(ingress-nginx\): /, ""));
+    expect(facts.pr).toMatchObject({
+      number: memory.promotion.number,
+      state: "open",
+      head: PROMOTION_BRANCH,
+      title: "chore(release): promote v0.0.4 to release",
+    });
+    expect(facts.pr.body).toContain("from tag `v0.0.2` to tag `v0.0.4`");
+    expect(facts.pr.body).toContain("`feature-ingress-nginx` (`./features/ingress-nginx`): **changes**");
+    expect(facts.open.map((pr: any) => pr.number)).toEqual([memory.promotion.number]);
+    expect(changedLines(facts.diff)).toEqual({
+      files: [RELEASE_FILE],
+      lines: ["-    tag: v0.0.2", "+    tag: v0.0.4"],
+    });
+    // GitHub never saw the PR without commits (it would have closed it for good).
+    expect(facts.botEvents.map((d: any) => d.cause)).not.toContain(
+      `pull_request.closed #${memory.promotion.number}`,
+    );
+    expect(facts.checks.map((run: any) => [run.name, run.conclusion]).sort()).toEqual(
+      PR_CHECKS.map((name) => [name, "success"]).sort(),
+    );
   }, 60_000);
 
   test("7. every webhook delivered a second time → no duplicate check run, release, issue or PR", async () => {
     const facts = await runStep("redeliver-everything");
     expect(facts.redelivered).toBe(h.sender.deliveries.length);
-    expect(facts.redelivered).toBeGreaterThanOrEqual(6);
+    // Every step's deliveries: steps 1–6 (the bot's own writes included).
+    expect(facts.redelivered).toBeGreaterThanOrEqual(30);
     expect(facts.statuses.every((s: number) => s >= 200 && s < 300)).toBe(true);
     expect(facts.duplicates).toEqual([]);
     expect(facts.after).toEqual(facts.before);
+    // Answering the same events again ends where it started: every check run says what it said before, and GitHub
+    // had nothing new to send. On the way, a redelivered event that is older than the PR's last title change (the
+    // `opened` of #14, the `synchronize` of the promotion PR) re-judges the title it carries, and the redelivered
+    // `edited` that follows sets the run back: only updates of existing runs, never a new run or anything else.
+    expect(facts.verdictsAfter).toEqual(facts.verdictsBefore);
+    expect(facts.followUps).toEqual([]);
+    expect(
+      facts.writes.filter((w: string) => !/^PATCH \/repos\/[^ ]+\/check-runs\/\d+ \(200\)$/.test(w)),
+    ).toEqual([]);
+    expect(h.fake.releases.map((r) => [r.tagName, r.draft])).toEqual([
+      ["v0.0.3", false],
+      ["v0.0.4", false],
+    ]);
+    expect([...h.fake.issues.values()].map((i) => i.title)).toEqual([AUDIT_ISSUE_TITLE]);
+    expect(
+      [...h.fake.pulls.values()].filter((pr) => pr.head === PROMOTION_BRANCH).map((pr) => pr.state),
+    ).toEqual(["open"]);
   }, 60_000);
 
   test("8. a bad signature → 400, no API call, nothing changes on the fake GitHub", async () => {

@@ -65,8 +65,10 @@ export class FakeGitHubRepo {
   comments: Array<{ issue: number; body: string }> = [];
   permissions = new Map<string, string>();
   configYaml: string | null = null;
-  /** Contents-API writes to refuse with 409 (as if someone wrote the branch just before). */
-  conflictsLeft = 0;
+  /** Trees and commits made through the Git data API, by SHA: their files. */
+  objects = new Map<string, Map<string, string>>();
+  /** Every move of a branch, in order: to which commit (to spot a PR left without commits). */
+  refMoves: Array<{ branch: string; sha: string }> = [];
   private next = 1;
 
   constructor(owner: string, repo: string, main: Map<string, string>) {
@@ -100,7 +102,21 @@ export class FakeGitHubRepo {
 
   private tree(ref: string): Map<string, string> | undefined {
     if (ref === this.mainSha || ref === "main") return this.main;
-    return this.branches.get(ref) ?? this.tags.get(ref);
+    return this.branches.get(ref) ?? this.tags.get(ref) ?? this.objects.get(ref);
+  }
+
+  /** Stores files as a new tree or commit object; its SHA is derived from the kind and content. */
+  private store(kind: string, files: Map<string, string>, extra = ""): string {
+    const sha = createHash("sha1")
+      .update(`${kind}\0${extra}\0${JSON.stringify([...files].sort())}`)
+      .digest("hex");
+    this.objects.set(sha, new Map(files));
+    return sha;
+  }
+
+  private moveBranch(branch: string, sha: string): void {
+    this.branches.set(branch, new Map(this.tree(sha) ?? this.main));
+    this.refMoves.push({ branch, sha });
   }
 
   private route(method: string, path: string, url: URL, body: Record<string, any>): [number, unknown] {
@@ -177,28 +193,32 @@ export class FakeGitHubRepo {
     if (method === "GET" && (m = /^\/collaborators\/(.+)\/permission$/.exec(path))) {
       return [200, { permission: this.permissions.get(m[1]!) ?? "read", user: { login: m[1] } }];
     }
+    if (method === "GET" && (m = /^\/git\/commits\/(\w+)$/.exec(path))) {
+      const files = this.tree(m[1]!);
+      if (!files) return [404, { message: "Not Found" }];
+      return [200, { sha: m[1], tree: { sha: this.store("tree", files) }, parents: [] }];
+    }
+    if (method === "POST" && path === "/git/trees") {
+      const files = new Map(this.tree(body.base_tree) ?? []);
+      for (const entry of body.tree as Array<{ path: string; content: string }>)
+        files.set(entry.path, entry.content);
+      return [201, { sha: this.store("tree", files), tree: [], truncated: false }];
+    }
+    if (method === "POST" && path === "/git/commits") {
+      const files = this.tree(body.tree);
+      if (!files) return [422, { message: "Tree SHA does not exist" }];
+      const sha = this.store("commit", files, `${body.message}\0${body.parents.join(",")}`);
+      return [201, { sha, message: body.message, tree: { sha: body.tree }, parents: body.parents }];
+    }
     if (method === "POST" && path === "/git/refs") {
       const name = String(body.ref).replace("refs/heads/", "");
       if (this.branches.has(name)) return [422, { message: "Reference already exists" }];
-      this.branches.set(name, new Map(this.main));
+      this.moveBranch(name, body.sha);
       return [201, { ref: body.ref, object: { sha: body.sha } }];
     }
     if (method === "PATCH" && (m = /^\/git\/refs\/heads\/(.+)$/.exec(path))) {
-      this.branches.set(m[1]!, new Map(this.main));
+      this.moveBranch(m[1]!, body.sha);
       return [200, { ref: `refs/heads/${m[1]}`, object: { sha: body.sha } }];
-    }
-    if (method === "PUT" && (m = /^\/contents\/(.+)$/.exec(path))) {
-      const files = this.branches.get(body.branch);
-      if (!files) return [404, { message: "Branch not found" }];
-      if (this.conflictsLeft > 0) {
-        this.conflictsLeft--;
-        return [409, { message: `${m[1]} does not match ${body.sha}` }];
-      }
-      const current = files.get(m[1]!);
-      if (current === undefined || blobSha(current) !== body.sha)
-        return [409, { message: "sha does not match" }];
-      files.set(m[1]!, Buffer.from(body.content, "base64").toString("utf8"));
-      return [200, { content: { path: m[1] }, commit: { message: body.message } }];
     }
     if (method === "GET" && path === "/pulls") {
       const head = q.get("head")?.split(":")[1];

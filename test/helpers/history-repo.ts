@@ -4,6 +4,7 @@ export {
   buildHistoryRepo,
   git,
   loadHistory,
+  rewindHistory,
   type History,
   type HistoryCommit,
 } from "../../demo/lib/history-repo.js";
