@@ -18,19 +18,29 @@ export interface CheckRunTarget extends RepoRef {
  * Writes the one check run with this name on this SHA: updates it when it exists, creates it otherwise.
  * The result's fingerprint is kept in `external_id`; when a redelivered event computes the same result, nothing is
  * written at all (GitHub appends annotations on every update, so re-writing would duplicate them).
+ * `asOf` is when the judged data last changed on GitHub (a PR's `updated_at`). It is kept beside the fingerprint, so
+ * that an old delivery redelivered later (a PR's `opened` after its title was edited) does not overwrite the verdict
+ * on newer data with a verdict on stale data.
  * Returns the check run id and what was done.
  */
 export async function upsertCheckRun(
   octokit: Octokit,
   target: CheckRunTarget,
   result: CheckResult,
-): Promise<{ id: number; action: "created" | "updated" | "unchanged" }> {
+  options: { asOf?: string | null } = {},
+): Promise<{ id: number; action: "created" | "updated" | "unchanged" | "stale" }> {
   const key = `${target.owner}/${target.repo}@${target.headSha}#${target.name}`;
   return withKeyedLock(key, async () => {
-    const fingerprint = fingerprintOf(result);
+    const asOf = options.asOf ? Math.floor(Date.parse(options.asOf) / 1000) : null;
+    const externalId = `${fingerprintOf(result)}${asOf ? `@${asOf}` : ""}`;
     const existing = await findCheckRun(octokit, target);
-    if (existing && existing.status === "completed" && existing.external_id === fingerprint) {
-      return { id: existing.id, action: "unchanged" as const };
+    if (existing && existing.status === "completed") {
+      const previous = parseExternalId(existing.external_id);
+      if (previous.fingerprint === fingerprintOf(result))
+        return { id: existing.id, action: "unchanged" as const };
+      if (asOf !== null && previous.asOf !== null && asOf < previous.asOf) {
+        return { id: existing.id, action: "stale" as const };
+      }
     }
     const annotations = result.annotations ?? [];
     const batches = chunk(annotations, ANNOTATIONS_PER_REQUEST);
@@ -44,7 +54,7 @@ export async function upsertCheckRun(
       status: "completed" as const,
       conclusion: result.conclusion,
       completed_at: new Date().toISOString(),
-      external_id: fingerprint,
+      external_id: externalId,
       output: output(batches[0]),
     };
     let id: number;
@@ -95,7 +105,16 @@ export async function findCheckRun(octokit: Octokit, target: CheckRunTarget) {
 }
 
 function fingerprintOf(result: CheckResult): string {
-  return `grb:${createHash("sha256").update(JSON.stringify(result)).digest("hex").slice(0, 32)}`;
+  return `grb:${createHash("sha256").update(JSON.stringify(result)).digest("hex").slice(0, 24)}`;
+}
+
+/** `grb:<fingerprint>@<asOf epoch seconds>`, as written by upsertCheckRun; anything else reads as unknown. */
+function parseExternalId(externalId: string | null | undefined): {
+  fingerprint: string | null;
+  asOf: number | null;
+} {
+  const match = /^(grb:[0-9a-f]+)(?:@(\d+))?$/.exec(externalId ?? "");
+  return { fingerprint: match?.[1] ?? null, asOf: match?.[2] ? Number(match[2]) : null };
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

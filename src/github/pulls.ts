@@ -11,6 +11,8 @@ export interface PullRequestInfo {
   draft: boolean;
   labels: string[];
   authorLogin: string | null;
+  /** When GitHub last changed the PR: orders the verdicts judged from different deliveries. */
+  updatedAt: string | null;
 }
 
 interface PullRequestLike {
@@ -21,6 +23,7 @@ interface PullRequestLike {
   head: { sha: string; ref: string };
   base: { ref: string };
   user?: { login: string } | null;
+  updated_at?: string | null;
 }
 
 export function toPullRequestInfo(pr: PullRequestLike): PullRequestInfo {
@@ -35,6 +38,7 @@ export function toPullRequestInfo(pr: PullRequestLike): PullRequestInfo {
       .map((label) => (typeof label === "string" ? label : (label.name ?? "")))
       .filter(Boolean),
     authorLogin: pr.user?.login ?? null,
+    updatedAt: pr.updated_at ?? null,
   };
 }
 

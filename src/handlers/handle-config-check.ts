@@ -40,6 +40,8 @@ export async function handleConfigCheck(context: PullRequestCheckContext): Promi
         : reportConfigProblems(config.error, "as changed by this PR");
     }
     // 4. Write the check run.
-    await upsertCheckRun(context.octokit, { ...repo, name: CONFIG_CHECK, headSha: pr.headSha }, result);
+    await upsertCheckRun(context.octokit, { ...repo, name: CONFIG_CHECK, headSha: pr.headSha }, result, {
+      asOf: pr.updatedAt,
+    });
   }
 }

@@ -23,11 +23,12 @@ export async function handlePrTitle(context: PullRequestCheckContext): Promise<v
   for (const pr of pulls) {
     // 3. Judge the title.
     const result = judgePrTitle(pr, config);
-    // 4. Write the check run (created once per SHA, then updated).
+    // 4. Write the check run (created once per SHA, then updated; never with a verdict on older PR data).
     await upsertCheckRun(
       context.octokit,
       { ...context.repo(), name: PR_TITLE_CHECK, headSha: pr.headSha },
       result,
+      { asOf: pr.updatedAt },
     );
   }
 }

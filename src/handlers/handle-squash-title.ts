@@ -57,7 +57,14 @@ export async function handleSquashTitle(context: PullRequestCheckContext): Promi
     // 5. Predict and judge.
     const result = judgeSquashTitle(pr, autoMerge, commits, config, settings);
     // 6. Write the check run on the PR's head.
-    await upsertCheckRun(context.octokit, { ...repo, name: SQUASH_TITLE_CHECK, headSha: pr.headSha }, result);
+    await upsertCheckRun(
+      context.octokit,
+      { ...repo, name: SQUASH_TITLE_CHECK, headSha: pr.headSha },
+      result,
+      {
+        asOf: pr.updatedAt,
+      },
+    );
   }
 }
 

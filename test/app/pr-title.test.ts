@@ -87,6 +87,27 @@ describe('"PR title" check', () => {
     expect(updates).toHaveLength(1);
   });
 
+  test("an old delivery redelivered after the title changed does not overwrite the newer verdict", async () => {
+    const e = pullRequestEvent("opened", "Bad title");
+    e.payload.pull_request.updated_at = "2026-01-01T10:00:00Z";
+    const gh = mockGitHub();
+    const newer = Math.floor(Date.parse("2026-01-01T10:05:00Z") / 1000);
+    mockNoConfig(gh.api, e.owner, e.repo);
+    mockPullFiles(gh.api, e.owner, e.repo, e.number, [{ filename: "README.md" }]);
+    gh.api
+      .get(`/repos/${e.owner}/${e.repo}/commits/${e.sha}/check-runs`)
+      .query(true)
+      .reply(200, {
+        total_count: 1,
+        check_runs: [
+          { id: 5, name: "PR title", head_sha: e.sha, status: "completed", external_id: `grb:abc@${newer}` },
+        ],
+      });
+    await probot.receive({ name: "pull_request", id: "old", payload: e.payload } as never);
+    gh.finish();
+    expect(gh.requests.filter((r) => r.method !== "GET")).toEqual([]);
+  });
+
   test("concurrent deliveries of one event create one check run", async () => {
     const e = pullRequestEvent("edited", "fix: correct it");
     const gh = mockGitHub();
