@@ -1,4 +1,5 @@
 import { EXIT, UsageError } from "./cli-config.js";
+import { layoutCommand, layoutUsage } from "./layout-command.js";
 import { titleCommand, titleUsage } from "./title-command.js";
 
 type Command = (
@@ -10,6 +11,7 @@ type Command = (
 /** Every command of the CLI: name → implementation and one usage line. Features add theirs here. */
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   title: { run: titleCommand, usage: titleUsage },
+  layout: { run: layoutCommand, usage: layoutUsage },
 };
 
 /** Runs the CLI with `args` (without `node` and the script); returns the exit code. */

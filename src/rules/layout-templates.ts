@@ -311,7 +311,7 @@ export function matchLayoutPath(layout: CompiledLayout, path: string): LayoutMat
  */
 export function checkLayoutPath(layout: CompiledLayout, path: string): LayoutPathVerdict {
   const parts = path.split("/");
-  const failures: Array<LayoutMismatch & { literal?: string }> = [];
+  const failures: Array<LayoutMismatch & { literal?: string; topLiteral?: string }> = [];
   for (const template of layout.templates) {
     const attempt = matchTemplate(layout, template, parts);
     if ("segments" in attempt) {
@@ -321,15 +321,15 @@ export function checkLayoutPath(layout: CompiledLayout, path: string): LayoutPat
   }
   const pattern = layout.isAllowed(path);
   if (pattern !== null) return { kind: "allowed", pattern };
-  const { literal: _literal, ...mismatch } = closestMismatch(path, parts, failures);
+  const { literal: _literal, topLiteral: _top, ...mismatch } = closestMismatch(path, parts, failures);
   return { kind: "mismatch", ...mismatch };
 }
 
 function closestMismatch(
   path: string,
   parts: string[],
-  failures: Array<LayoutMismatch & { literal?: string }>,
-): LayoutMismatch & { literal?: string } {
+  failures: Array<LayoutMismatch & { literal?: string; topLiteral?: string }>,
+): LayoutMismatch & { literal?: string; topLiteral?: string } {
   const deepest = Math.max(-1, ...failures.map((failure) => failure.index));
   const atDeepest = failures.filter((failure) => failure.index === deepest);
   const first = atDeepest[0];
@@ -344,6 +344,20 @@ function closestMismatch(
     };
   }
   const literals = [...new Set(atDeepest.map((failure) => failure.literal).filter((l) => l !== undefined))];
+  if (parts.length === 1) {
+    const tops = [
+      ...new Set(failures.map((f) => f.topLiteral).filter((t): t is string => t !== undefined)),
+    ].map((t) => `\`${t}/\``);
+    return {
+      ...first,
+      index: 0,
+      value: path,
+      rule: "layout-path",
+      message:
+        `${JSON.stringify(path)} is not allowed at the top level of the repository: manifests belong in ` +
+        `${tops.join(", ")}; other files must match \`layout.allowed\``,
+    };
+  }
   if (first.literal !== undefined && literals.length > 1) {
     const where = parts.slice(0, deepest).join("/");
     const list = literals.map((literal) => `\`${literal}\``).join(" or ");
@@ -364,7 +378,7 @@ function matchTemplate(
   layout: CompiledLayout,
   template: CompiledTemplate,
   parts: string[],
-): { segments: Record<string, string> } | (LayoutMismatch & { literal?: string }) {
+): { segments: Record<string, string> } | (LayoutMismatch & { literal?: string; topLiteral?: string }) {
   const segments: Record<string, string> = {};
   const last = template.parts.length - 1;
   const mismatch = (
@@ -372,9 +386,11 @@ function matchTemplate(
     rule: LayoutMismatch["rule"],
     message: string,
     literal?: string,
-  ): LayoutMismatch & { literal?: string } => {
+  ): LayoutMismatch & { literal?: string; topLiteral?: string } => {
     const part = template.parts[Math.min(index, last)];
+    const top = template.parts[0];
     return {
+      ...(top?.kind === "literal" ? { topLiteral: top.text } : {}),
       template: template.name,
       index,
       value: parts[index] ?? "",
