@@ -265,7 +265,7 @@ function compileUserRegex(
     });
     return /$^/;
   }
-  if (!safeRegex(regex)) {
+  if (!safeRegex(regex) || hasRepeatedAlternation(pattern) || /\\[1-9]|\\k</.test(pattern)) {
     problems.push({
       path: where,
       value: pattern,
@@ -276,6 +276,35 @@ function compileUserRegex(
     return /$^/;
   }
   return regex;
+}
+
+/**
+ * safe-regex2 measures star height only; a repeated group with alternatives (`(a|a)*`) can backtrack exponentially
+ * too. Segment patterns never need one (a list of values says the same), so such groups are refused outright.
+ */
+function hasRepeatedAlternation(pattern: string): boolean {
+  const groups: boolean[] = [];
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === "\\") {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (char === "]") inClass = false;
+      continue;
+    }
+    if (char === "[") inClass = true;
+    else if (char === "(") groups.push(false);
+    else if (char === "|" && groups.length) groups[groups.length - 1] = true;
+    else if (char === ")") {
+      const alternates = groups.pop() ?? false;
+      if (groups.length && alternates) groups[groups.length - 1] = true;
+      if (alternates && /^(?:[*+]|\{\d*,\d*\}|\{\d*[2-9]\d*\})/.test(pattern.slice(i + 1))) return true;
+    }
+  }
+  return false;
 }
 
 function compileNames(
