@@ -11,6 +11,8 @@ export interface PullRequestInfo {
   draft: boolean;
   labels: string[];
   authorLogin: string | null;
+  /** How many files the PR changes, when GitHub said (the files API lists at most 3000). */
+  changedFiles: number | null;
 }
 
 interface PullRequestLike {
@@ -21,6 +23,7 @@ interface PullRequestLike {
   head: { sha: string; ref: string };
   base: { ref: string };
   user?: { login: string } | null;
+  changed_files?: number;
 }
 
 export function toPullRequestInfo(pr: PullRequestLike): PullRequestInfo {
@@ -35,6 +38,7 @@ export function toPullRequestInfo(pr: PullRequestLike): PullRequestInfo {
       .map((label) => (typeof label === "string" ? label : (label.name ?? "")))
       .filter(Boolean),
     authorLogin: pr.user?.login ?? null,
+    changedFiles: typeof pr.changed_files === "number" ? pr.changed_files : null,
   };
 }
 
