@@ -8,6 +8,7 @@ import {
   mockPullFiles,
   resetNock,
 } from "../helpers/mock-github.js";
+import { mockLayoutCheckRun, mockTree } from "../helpers/mock-layout.js";
 import { examplePayload } from "../helpers/webhooks.js";
 
 describe('"PR title" check', () => {
@@ -25,6 +26,9 @@ describe('"PR title" check', () => {
     const sha = payload.pull_request.head.sha;
     const gh = mockGitHub();
     const runs: Array<Record<string, any>> = [];
+    // The "Folder layout" check runs on the same event (its mocks first: nock tries interceptors in order).
+    mockLayoutCheckRun(gh.api, owner, name, sha, { created: [], updates: [] });
+    mockTree(gh.api, owner, name, sha, [{ path: "README.md" }]);
     mockNoConfig(gh.api, owner, name);
     mockPullFiles(gh.api, owner, name, payload.number, [{ filename: "README.md" }]);
     mockCreateCheckRun(gh.api, owner, name, sha, runs);
