@@ -94,9 +94,10 @@ async function changedFilesOf(
   head: RepositoryTree,
 ): Promise<{ files: ChangedFile[]; note?: string }> {
   const repo = context.repo();
-  if (pr.changedFiles === null || pr.changedFiles < PR_FILES_API_LIMIT) {
+  if (pr.changedFiles === null || pr.changedFiles <= PR_FILES_API_LIMIT) {
     const listed = await listPullRequestFiles(context.octokit, repo, pr.number, context.payload);
-    if (listed.complete) return { files: listed.files };
+    // At exactly the cap, the PR's own file count says whether the list is whole.
+    if (listed.complete || listed.files.length === pr.changedFiles) return { files: listed.files };
   }
   const mergeBase = await getMergeBase(context.octokit, repo, pr.baseRef, pr.headSha);
   const base = await getRepositoryTree(context.octokit, repo, mergeBase);

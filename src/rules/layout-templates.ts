@@ -323,10 +323,20 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+function literalsAgree(template: CompiledTemplate, parts: string[]): boolean {
+  if (parts.length !== template.parts.length) return false;
+  for (let i = 0; i < parts.length; i++) {
+    const part = template.parts[i] as Part;
+    if (part.kind === "literal" && part.text !== parts[i]) return false;
+  }
+  return true;
+}
+
 /** The template (area) and segments of a repository path, or null when no template matches it. */
 export function matchLayoutPath(layout: CompiledLayout, path: string): LayoutMatch | null {
   const parts = path.split("/");
   for (const template of layout.templates) {
+    if (!literalsAgree(template, parts)) continue;
     const attempt = matchTemplate(layout, template, parts);
     if ("segments" in attempt)
       return { template: template.name, area: template.name, segments: attempt.segments };
@@ -340,6 +350,14 @@ export function matchLayoutPath(layout: CompiledLayout, path: string): LayoutMat
  */
 export function checkLayoutPath(layout: CompiledLayout, path: string): LayoutPathVerdict {
   const parts = path.split("/");
+  // Fast path: most paths are in place, and only templates whose literal folders agree can match.
+  for (const template of layout.templates) {
+    if (!literalsAgree(template, parts)) continue;
+    const attempt = matchTemplate(layout, template, parts);
+    if ("segments" in attempt) {
+      return { kind: "match", template: template.name, area: template.name, segments: attempt.segments };
+    }
+  }
   const failures: Array<LayoutMismatch & { literal?: string; topLiteral?: string }> = [];
   for (const template of layout.templates) {
     const attempt = matchTemplate(layout, template, parts);
@@ -433,12 +451,13 @@ function matchTemplate(
     const part = template.parts[i] as Part;
     const value = parts[i];
     const isFile = i === last;
-    const above = parts.slice(0, i).join("/");
+    // Only failures need the folder above: building it for every part would double the cost of a match.
+    const aboveOf = () => parts.slice(0, i).join("/");
     if (value === undefined) {
       return mismatch(
         i,
         "layout-path",
-        `the file is directly in \`${above}/\`, but the ${template.name} layout (\`${template.source}\`) expects ` +
+        `the file is directly in \`${aboveOf()}/\`, but the ${template.name} layout (\`${template.source}\`) expects ` +
           `\`${template.parts
             .slice(i)
             .map((p) => (p.kind === "literal" ? p.text : `{${p.name}}`))
@@ -451,7 +470,7 @@ function matchTemplate(
       return mismatch(
         i + 1,
         "layout-path",
-        `\`${value}\` is a file in \`${above}/\`, but the ${template.name} layout (\`${template.source}\`) expects ` +
+        `\`${value}\` is a file in \`${aboveOf()}/\`, but the ${template.name} layout (\`${template.source}\`) expects ` +
           `\`${template.parts
             .slice(i)
             .map((p) => (p.kind === "literal" ? p.text : `{${p.name}}`))
@@ -463,7 +482,7 @@ function matchTemplate(
         return mismatch(
           i,
           "layout-path",
-          `\`${value}\` under \`${above}/\` should be \`${part.text}\` (${template.name} layout: \`${template.source}\`)`,
+          `\`${value}\` under \`${aboveOf()}/\` should be \`${part.text}\` (${template.name} layout: \`${template.source}\`)`,
           part.text,
         );
       }
@@ -474,7 +493,7 @@ function matchTemplate(
         i,
         "layout-path",
         `\`${value}/\` is one folder too deep: in the ${template.name} layout (\`${template.source}\`) the file ` +
-          `belongs directly in \`${above}/\``,
+          `belongs directly in \`${aboveOf()}/\``,
       );
     }
     if (value.length > MAX_PART_LENGTH) {
@@ -488,7 +507,7 @@ function matchTemplate(
       return mismatch(
         i,
         "layout-segment",
-        `\`${value}\` is not an allowed \`{${part.name}}\` in \`${above}/\`: it must ${part.describe.replace(
+        `\`${value}\` is not an allowed \`{${part.name}}\` in \`${aboveOf()}/\`: it must ${part.describe.replace(
           /\{([A-Za-z][A-Za-z0-9_]*)\}/g,
           (whole, ref: string) => segments[ref] ?? whole,
         )}` + ` (${template.name} layout: \`${template.source}\`)`,
@@ -502,7 +521,7 @@ function matchTemplate(
         return mismatch(
           i,
           "layout-extension",
-          `\`${value}\` is not a manifest: files in \`${above}/\` must end in ${layout.manifestExtensions
+          `\`${value}\` is not a manifest: files in \`${aboveOf()}/\` must end in ${layout.manifestExtensions
             .map((ext) => `\`${ext}\``)
             .join(" or ")}`,
         );
@@ -515,7 +534,7 @@ function matchTemplate(
       return mismatch(
         i,
         "layout-name",
-        `\`${value}\` (\`{${part.name}}\` in \`${above}/\`) ${namesRuleText(layout.namesRule, false)}`,
+        `\`${value}\` (\`{${part.name}}\` in \`${aboveOf()}/\`) ${namesRuleText(layout.namesRule, false)}`,
       );
     }
     segments[part.name] = value;

@@ -35,7 +35,10 @@ describe("scope ↔ path consistency", () => {
   });
 
   test.each(
-    pulls.map((pr) => [pr.title, pr.commit.changes.flatMap((c) => [c.path, ...(c.from ? [c.from] : [])])]),
+    pulls.map((pr): [string, string[]] => [
+      pr.title,
+      pr.commit.changes.flatMap((c) => [c.path, ...(c.from ? [c.from] : [])]),
+    ]),
   )("%s passes with the files it changed", (title, paths) => {
     const matches = matchesOf(paths);
     expect(matches.length).toBeGreaterThan(0);
