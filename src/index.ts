@@ -1,5 +1,6 @@
 import type { Probot } from "probot";
 import { handleConfigCheck } from "./handlers/handle-config-check.js";
+import { handleFolderLayout } from "./handlers/handle-folder-layout.js";
 import { handleMergeGroup } from "./handlers/handle-merge-group.js";
 import { handlePrTitle } from "./handlers/handle-pr-title.js";
 import { handlePromoteCommand, handleReleasePublished } from "./handlers/handle-promotion.js";
@@ -17,6 +18,7 @@ const PULL_REQUEST_CHECK_EVENTS = [...PULL_REQUEST_EVENTS, ...RERUN_EVENTS];
 export const FEATURES = {
   prTitle: (app: Probot) => app.on(PULL_REQUEST_CHECK_EVENTS, handlePrTitle),
   configCheck: (app: Probot) => app.on(PULL_REQUEST_CHECK_EVENTS, handleConfigCheck),
+  folderLayout: (app: Probot) => app.on(PULL_REQUEST_CHECK_EVENTS, handleFolderLayout),
   squashTitle: (app: Probot) => {
     app.on(PULL_REQUEST_CHECK_EVENTS, handleSquashTitle);
     app.on("merge_group.checks_requested", handleMergeGroup);

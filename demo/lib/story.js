@@ -84,9 +84,12 @@ export const NEXT_FILES = {
   ].join("\n"),
 };
 
-/** The files of the first push: a ClusterRole in a tenant's namespace folder, a Deployment under non-namespaced/. */
+/**
+ * The files of the first push: a ClusterRole in the dummy tenant's namespace folder of the non-prod clusters (under
+ * namespaced/, where cluster-scoped kinds do not belong) and a Deployment under non-namespaced/.
+ */
 export const BAD_FILES = {
-  "tenants/aws/common/dummy/clusterrole-dummy-admin.yaml": [
+  "providers/aws/v1/clusters/non-prod/common/namespaced/dummy/clusterrole-dummy-admin.yaml": [
     "apiVersion: rbac.authorization.k8s.io/v1",
     "kind: ClusterRole",
     "metadata:",
@@ -120,9 +123,9 @@ export const BAD_FILES = {
 
 /** The fix: the ClusterRole becomes a namespaced Role, the Deployment moves to namespaced/. */
 export const FIXED_FILES = {
-  "tenants/aws/common/dummy/clusterrole-dummy-admin.yaml": null,
-  "tenants/aws/common/dummy/role-dummy-admin.yaml": (
-    BAD_FILES["tenants/aws/common/dummy/clusterrole-dummy-admin.yaml"] ?? ""
+  "providers/aws/v1/clusters/non-prod/common/namespaced/dummy/clusterrole-dummy-admin.yaml": null,
+  "providers/aws/v1/clusters/non-prod/common/namespaced/dummy/role-dummy-admin.yaml": (
+    BAD_FILES["providers/aws/v1/clusters/non-prod/common/namespaced/dummy/clusterrole-dummy-admin.yaml"] ?? ""
   )
     .replace("kind: ClusterRole", "kind: Role")
     .replace("  name: dummy-admin", "  name: dummy-admin\n  namespace: dummy"),

@@ -2,6 +2,7 @@ import { EXIT, UsageError } from "./cli-config.js";
 import { notesCommand, notesUsage } from "./notes-command.js";
 import { auditCommand, auditUsage } from "./audit-command.js";
 import { promoteCommand, promoteUsage } from "./promote-command.js";
+import { layoutCommand, layoutUsage } from "./layout-command.js";
 import { titleCommand, titleUsage } from "./title-command.js";
 
 type Command = (
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   notes: { run: notesCommand, usage: notesUsage },
   audit: { run: auditCommand, usage: auditUsage },
   promote: { run: promoteCommand, usage: promoteUsage },
+  layout: { run: layoutCommand, usage: layoutUsage },
 };
 
 /** Runs the CLI with `args` (without `node` and the script); returns the exit code. */

@@ -13,6 +13,8 @@ export interface PullRequestInfo {
   authorLogin: string | null;
   /** When GitHub last changed the PR: orders the verdicts judged from different deliveries. */
   updatedAt: string | null;
+  /** How many files the PR changes, when GitHub said (the files API lists at most 3000). */
+  changedFiles: number | null;
 }
 
 interface PullRequestLike {
@@ -24,6 +26,7 @@ interface PullRequestLike {
   base: { ref: string };
   user?: { login: string } | null;
   updated_at?: string | null;
+  changed_files?: number;
 }
 
 export function toPullRequestInfo(pr: PullRequestLike): PullRequestInfo {
@@ -39,6 +42,7 @@ export function toPullRequestInfo(pr: PullRequestLike): PullRequestInfo {
       .filter(Boolean),
     authorLogin: pr.user?.login ?? null,
     updatedAt: pr.updated_at ?? null,
+    changedFiles: typeof pr.changed_files === "number" ? pr.changed_files : null,
   };
 }
 

@@ -265,7 +265,7 @@ function compileUserRegex(
     });
     return /$^/;
   }
-  if (!safeRegex(regex)) {
+  if (!safeRegex(regex) || hasRepeatedAlternation(pattern) || /\\[1-9]|\\k</.test(pattern)) {
     problems.push({
       path: where,
       value: pattern,
@@ -276,6 +276,35 @@ function compileUserRegex(
     return /$^/;
   }
   return regex;
+}
+
+/**
+ * safe-regex2 measures star height only; a repeated group with alternatives (`(a|a)*`) can backtrack exponentially
+ * too. Segment patterns never need one (a list of values says the same), so such groups are refused outright.
+ */
+function hasRepeatedAlternation(pattern: string): boolean {
+  const groups: boolean[] = [];
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === "\\") {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (char === "]") inClass = false;
+      continue;
+    }
+    if (char === "[") inClass = true;
+    else if (char === "(") groups.push(false);
+    else if (char === "|" && groups.length) groups[groups.length - 1] = true;
+    else if (char === ")") {
+      const alternates = groups.pop() ?? false;
+      if (groups.length && alternates) groups[groups.length - 1] = true;
+      if (alternates && /^(?:[*+]|\{\d*,\d*\}|\{\d*[2-9]\d*\})/.test(pattern.slice(i + 1))) return true;
+    }
+  }
+  return false;
 }
 
 function compileNames(
@@ -294,10 +323,20 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+function literalsAgree(template: CompiledTemplate, parts: string[]): boolean {
+  if (parts.length !== template.parts.length) return false;
+  for (let i = 0; i < parts.length; i++) {
+    const part = template.parts[i] as Part;
+    if (part.kind === "literal" && part.text !== parts[i]) return false;
+  }
+  return true;
+}
+
 /** The template (area) and segments of a repository path, or null when no template matches it. */
 export function matchLayoutPath(layout: CompiledLayout, path: string): LayoutMatch | null {
   const parts = path.split("/");
   for (const template of layout.templates) {
+    if (!literalsAgree(template, parts)) continue;
     const attempt = matchTemplate(layout, template, parts);
     if ("segments" in attempt)
       return { template: template.name, area: template.name, segments: attempt.segments };
@@ -311,7 +350,15 @@ export function matchLayoutPath(layout: CompiledLayout, path: string): LayoutMat
  */
 export function checkLayoutPath(layout: CompiledLayout, path: string): LayoutPathVerdict {
   const parts = path.split("/");
-  const failures: Array<LayoutMismatch & { literal?: string }> = [];
+  // Fast path: most paths are in place, and only templates whose literal folders agree can match.
+  for (const template of layout.templates) {
+    if (!literalsAgree(template, parts)) continue;
+    const attempt = matchTemplate(layout, template, parts);
+    if ("segments" in attempt) {
+      return { kind: "match", template: template.name, area: template.name, segments: attempt.segments };
+    }
+  }
+  const failures: Array<LayoutMismatch & { literal?: string; topLiteral?: string }> = [];
   for (const template of layout.templates) {
     const attempt = matchTemplate(layout, template, parts);
     if ("segments" in attempt) {
@@ -321,15 +368,15 @@ export function checkLayoutPath(layout: CompiledLayout, path: string): LayoutPat
   }
   const pattern = layout.isAllowed(path);
   if (pattern !== null) return { kind: "allowed", pattern };
-  const { literal: _literal, ...mismatch } = closestMismatch(path, parts, failures);
+  const { literal: _literal, topLiteral: _top, ...mismatch } = closestMismatch(path, parts, failures);
   return { kind: "mismatch", ...mismatch };
 }
 
 function closestMismatch(
   path: string,
   parts: string[],
-  failures: Array<LayoutMismatch & { literal?: string }>,
-): LayoutMismatch & { literal?: string } {
+  failures: Array<LayoutMismatch & { literal?: string; topLiteral?: string }>,
+): LayoutMismatch & { literal?: string; topLiteral?: string } {
   const deepest = Math.max(-1, ...failures.map((failure) => failure.index));
   const atDeepest = failures.filter((failure) => failure.index === deepest);
   const first = atDeepest[0];
@@ -344,6 +391,20 @@ function closestMismatch(
     };
   }
   const literals = [...new Set(atDeepest.map((failure) => failure.literal).filter((l) => l !== undefined))];
+  if (parts.length === 1) {
+    const tops = [
+      ...new Set(failures.map((f) => f.topLiteral).filter((t): t is string => t !== undefined)),
+    ].map((t) => `\`${t}/\``);
+    return {
+      ...first,
+      index: 0,
+      value: path,
+      rule: "layout-path",
+      message:
+        `${JSON.stringify(path)} is not allowed at the top level of the repository: manifests belong in ` +
+        `${tops.join(", ")}; other files must match \`layout.allowed\``,
+    };
+  }
   if (first.literal !== undefined && literals.length > 1) {
     const where = parts.slice(0, deepest).join("/");
     const list = literals.map((literal) => `\`${literal}\``).join(" or ");
@@ -364,7 +425,7 @@ function matchTemplate(
   layout: CompiledLayout,
   template: CompiledTemplate,
   parts: string[],
-): { segments: Record<string, string> } | (LayoutMismatch & { literal?: string }) {
+): { segments: Record<string, string> } | (LayoutMismatch & { literal?: string; topLiteral?: string }) {
   const segments: Record<string, string> = {};
   const last = template.parts.length - 1;
   const mismatch = (
@@ -372,9 +433,11 @@ function matchTemplate(
     rule: LayoutMismatch["rule"],
     message: string,
     literal?: string,
-  ): LayoutMismatch & { literal?: string } => {
+  ): LayoutMismatch & { literal?: string; topLiteral?: string } => {
     const part = template.parts[Math.min(index, last)];
+    const top = template.parts[0];
     return {
+      ...(top?.kind === "literal" ? { topLiteral: top.text } : {}),
       template: template.name,
       index,
       value: parts[index] ?? "",
@@ -388,12 +451,13 @@ function matchTemplate(
     const part = template.parts[i] as Part;
     const value = parts[i];
     const isFile = i === last;
-    const above = parts.slice(0, i).join("/");
+    // Only failures need the folder above: building it for every part would double the cost of a match.
+    const aboveOf = () => parts.slice(0, i).join("/");
     if (value === undefined) {
       return mismatch(
         i,
         "layout-path",
-        `the file is directly in \`${above}/\`, but the ${template.name} layout (\`${template.source}\`) expects ` +
+        `the file is directly in \`${aboveOf()}/\`, but the ${template.name} layout (\`${template.source}\`) expects ` +
           `\`${template.parts
             .slice(i)
             .map((p) => (p.kind === "literal" ? p.text : `{${p.name}}`))
@@ -406,7 +470,7 @@ function matchTemplate(
       return mismatch(
         i + 1,
         "layout-path",
-        `\`${value}\` is a file in \`${above}/\`, but the ${template.name} layout (\`${template.source}\`) expects ` +
+        `\`${value}\` is a file in \`${aboveOf()}/\`, but the ${template.name} layout (\`${template.source}\`) expects ` +
           `\`${template.parts
             .slice(i)
             .map((p) => (p.kind === "literal" ? p.text : `{${p.name}}`))
@@ -418,7 +482,7 @@ function matchTemplate(
         return mismatch(
           i,
           "layout-path",
-          `\`${value}\` under \`${above}/\` should be \`${part.text}\` (${template.name} layout: \`${template.source}\`)`,
+          `\`${value}\` under \`${aboveOf()}/\` should be \`${part.text}\` (${template.name} layout: \`${template.source}\`)`,
           part.text,
         );
       }
@@ -429,7 +493,7 @@ function matchTemplate(
         i,
         "layout-path",
         `\`${value}/\` is one folder too deep: in the ${template.name} layout (\`${template.source}\`) the file ` +
-          `belongs directly in \`${above}/\``,
+          `belongs directly in \`${aboveOf()}/\``,
       );
     }
     if (value.length > MAX_PART_LENGTH) {
@@ -443,7 +507,7 @@ function matchTemplate(
       return mismatch(
         i,
         "layout-segment",
-        `\`${value}\` is not an allowed \`{${part.name}}\` in \`${above}/\`: it must ${part.describe.replace(
+        `\`${value}\` is not an allowed \`{${part.name}}\` in \`${aboveOf()}/\`: it must ${part.describe.replace(
           /\{([A-Za-z][A-Za-z0-9_]*)\}/g,
           (whole, ref: string) => segments[ref] ?? whole,
         )}` + ` (${template.name} layout: \`${template.source}\`)`,
@@ -457,7 +521,7 @@ function matchTemplate(
         return mismatch(
           i,
           "layout-extension",
-          `\`${value}\` is not a manifest: files in \`${above}/\` must end in ${layout.manifestExtensions
+          `\`${value}\` is not a manifest: files in \`${aboveOf()}/\` must end in ${layout.manifestExtensions
             .map((ext) => `\`${ext}\``)
             .join(" or ")}`,
         );
@@ -470,7 +534,7 @@ function matchTemplate(
       return mismatch(
         i,
         "layout-name",
-        `\`${value}\` (\`{${part.name}}\` in \`${above}/\`) ${namesRuleText(layout.namesRule, false)}`,
+        `\`${value}\` (\`{${part.name}}\` in \`${aboveOf()}/\`) ${namesRuleText(layout.namesRule, false)}`,
       );
     }
     segments[part.name] = value;

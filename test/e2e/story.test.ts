@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { startHarness, type Harness } from "../../demo/lib/harness.js";
 import {
   AUDIT_ISSUE_TITLE,
+  BAD_FILES,
   BAD_TITLE,
   GOOD_TITLE,
   NEXT_TITLE,
@@ -38,7 +39,7 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     await h?.stop();
   });
 
-  test(`1. "${BAD_TITLE}" with a ClusterRole in a tenant folder → "PR title" fails on the head SHA`, async () => {
+  test(`1. "${BAD_TITLE}" with misplaced manifests → "PR title" and "Folder layout" fail on the head SHA`, async () => {
     const facts = await runStep("open-pr");
     expect(facts.delivered.map((d: any) => d.status)).toEqual([200, 200, 200]);
     const titleRuns = h.fake.findCheckRuns({ name: "PR title", headSha: facts.headSha });
@@ -46,16 +47,24 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     expect(titleRuns[0]).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(titleRuns[0]!.output.title).toContain("Conventional Commits header");
     expect(titleRuns[0]!.output.summary).toContain(`\`${BAD_TITLE}\``);
+    // "Folder layout" fails, with an annotation on each misplaced file.
+    const layoutRuns = h.fake.findCheckRuns({ name: "Folder layout", headSha: facts.headSha });
+    expect(layoutRuns).toHaveLength(1);
+    expect(layoutRuns[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    const annotated = [
+      ...new Set(layoutRuns[0]!.annotations.map((a: any) => `${a.path}:${a.annotation_level}`)),
+    ].sort();
+    expect(annotated).toEqual(
+      Object.keys(BAD_FILES)
+        .map((path) => `${path}:failure`)
+        .sort(),
+    );
     // The PR does not touch the configuration file: no "Config" check.
     expect(h.fake.findCheckRuns({ name: "Config" })).toEqual([]);
   }, 60_000);
 
   /** The checks every PR gets on this branch, by name. */
-  const PR_CHECKS = [
-    "PR title",
-    "Squash title",
-    // TODO(merge of "Folder layout", issue 2): add "Folder layout" here once that feature is on this branch.
-  ];
+  const PR_CHECKS = ["PR title", "Squash title", "Folder layout"];
 
   /** The one `+`/`-` pair of a unified diff, and the files it touches. */
   const changedLines = (diff: string) => ({

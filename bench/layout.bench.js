@@ -1,0 +1,224 @@
+// `npm run bench layout`: the "Folder layout" check. Path rules over 100 / 1,000 / 10,000 paths, and a whole
+// 3,000-file PR with 500 YAML files through the real app (nock in place of GitHub), counting its API calls.
+import nock from "nock";
+import { createRequire } from "node:module";
+import { generateKeyPairSync, createHash } from "node:crypto";
+import { Probot, ProbotOctokit } from "probot";
+import { cpuMs, fmt } from "./bench-lib.js";
+import app from "../lib/index.js";
+import { parseConfig } from "../lib/config/parse-config.js";
+import { compileLayoutTemplates, checkLayoutPath } from "../lib/rules/layout-templates.js";
+import { evaluateLayout } from "../lib/rules/evaluate-layout.js";
+
+const require = createRequire(import.meta.url);
+const API = "https://api.github.com";
+
+function settingsOf() {
+  const config = parseConfig({});
+  if (!config.ok) throw new Error("defaults invalid");
+  return config.value.layout;
+}
+
+/** Realistic paths of every area, with one in 20 misplaced. */
+function pathsOf(n) {
+  return Array.from({ length: n }, (_, i) => {
+    const env = i % 2 ? "prod" : "non-prod";
+    switch (i % 5) {
+      case 0:
+        return `features/feature-${i % 40}/${i % 3 ? "namespaced" : "non-namespaced"}/object-${i}.yaml`;
+      case 1:
+        return `providers/aws/v1/clusters/${env}/${env}-eu-west-${i % 3}/namespaced/ns-${i % 30}/object-${i}.yaml`;
+      case 2:
+        return `providers/aws/v1/mgmt/namespaced/${env}-eu-west-${i % 3}/object-${i}.yaml`;
+      case 3:
+        return `tenants/aws/${i % 3 ? env : "common"}/tenant-${i % 50}/object-${i}.yaml`;
+      default:
+        return i % 20 === 4
+          ? `providers/aws/v1/clusters/staging/x/namespaced/ns/object-${i}.yaml`
+          : `docs/page-${i}.md`;
+    }
+  });
+}
+
+function blobSha(text) {
+  return createHash("sha1")
+    .update(`blob ${Buffer.byteLength(text)}\0${text}`)
+    .digest("hex");
+}
+
+function manifest(i) {
+  // One in ten is a ClusterRole under namespaced/: 50 annotations.
+  return i % 10 === 0
+    ? `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: role-${i}\nrules: []\n`
+    : `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-${i}\ndata:\n  key: "value ${i}"\n`;
+}
+
+async function pullRequestRun() {
+  const groups = require("@octokit/webhooks-examples/api.github.com/index.json");
+  const example = groups.find((g) => g.name === "pull_request").examples.find((e) => e.action === "opened");
+  const payload = structuredClone(example);
+  payload.installation = { id: 2 };
+  const owner = payload.repository.owner.login;
+  const repo = payload.repository.name;
+  const sha = payload.pull_request.head.sha;
+  const number = payload.number;
+  payload.pull_request.changed_files = 3000;
+  const files = Array.from({ length: 3000 }, (_, i) => {
+    if (i < 500) {
+      const text = manifest(i);
+      return { filename: `features/bench/namespaced/object-${i}.yaml`, text, sha: blobSha(text) };
+    }
+    return { filename: `docs/page-${i}.md`, sha: blobSha(`page ${i}`) };
+  });
+  const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
+    .privateKey.export({ type: "pkcs1", format: "pem" })
+    .toString();
+  const probot = new Probot({
+    appId: 1,
+    privateKey,
+    logLevel: "fatal",
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+  });
+  await probot.load(app);
+
+  const requests = [];
+  const mock = () => {
+    nock.cleanAll();
+    nock.disableNetConnect();
+    requests.length = 0;
+    const api = nock(API).persist();
+    api.on("request", (req) => {
+      const url = new URL(req.url);
+      if (!url.pathname.includes("access_tokens"))
+        requests.push(`${req.method} ${url.pathname}${url.search}`);
+    });
+    api.post(/access_tokens/).reply(201, { token: "t", expires_at: "2099-01-01T00:00:00Z" });
+    api.get(/\/contents\//).reply(404);
+    for (let page = 1; page <= 30; page++) {
+      const body = files.slice((page - 1) * 100, page * 100).map((f) => ({
+        filename: f.filename,
+        sha: f.sha,
+        status: "added",
+        additions: 1,
+        deletions: 0,
+        changes: 1,
+      }));
+      const next = `<${API}/repos/${owner}/${repo}/pulls/${number}/files?per_page=100&page=${page + 1}>; rel="next"`;
+      api
+        .get(`/repos/${owner}/${repo}/pulls/${number}/files`)
+        .query(page === 1 ? { per_page: "100" } : { per_page: "100", page: String(page) })
+        .reply(200, body, page < 30 ? { link: next } : {});
+    }
+    api
+      .get(`/repos/${owner}/${repo}/git/trees/${sha}`)
+      .query(true)
+      .reply(200, {
+        sha,
+        truncated: false,
+        tree: files.map((f) => ({ path: f.filename, type: "blob", mode: "100644", sha: f.sha, size: 200 })),
+      });
+    for (const f of files.filter((file) => file.text)) {
+      api
+        .get(`/repos/${owner}/${repo}/git/blobs/${f.sha}`)
+        .reply(200, { content: Buffer.from(f.text).toString("base64"), encoding: "base64" });
+    }
+    api
+      .get(/\/check-runs/)
+      .query(true)
+      .reply(200, { total_count: 0, check_runs: [] });
+    api.post(`/repos/${owner}/${repo}/check-runs`).reply(201, { id: 9 });
+    api.patch(/\/check-runs\/\d+/).reply(200, { id: 9 });
+  };
+  let delivery = 0;
+  const receive = async () => {
+    mock();
+    // A fresh payload object: data memoised per delivery must be fetched again, as on a real new event.
+    await probot.receive({
+      name: "pull_request",
+      id: `bench-${++delivery}`,
+      payload: structuredClone(payload),
+    });
+  };
+  const endToEnd = await cpuMs(receive, 3);
+  mock();
+  await receive();
+  const calls = {
+    list: requests.filter((r) => r.includes("/pulls/") && r.includes("/files")).length,
+    tree: requests.filter((r) => r.includes("/git/trees/")).length,
+    blobs: requests.filter((r) => r.includes("/git/blobs/")).length,
+    layoutRunLookups: requests.filter((r) => r.includes("check_name=Folder%20layout")).length,
+  };
+  // POSTs to check-runs: one per check (PR title, Folder layout); PATCHes carry the remaining annotation batches.
+  calls.writes = requests.filter((r) => r.startsWith("PATCH")).length + 1;
+  nock.cleanAll();
+  nock.enableNetConnect();
+  return { endToEnd, calls, files };
+}
+
+export default async function layoutBench({ baselineMs }) {
+  const settings = settingsOf();
+  const compiled = compileLayoutTemplates(settings);
+  if (!compiled.ok) throw new Error("defaults do not compile");
+  const layout = compiled.value;
+  const rows = [];
+  for (const n of [100, 1_000, 10_000]) {
+    const paths = pathsOf(n);
+    const ms = await cpuMs(() => {
+      for (const path of paths) checkLayoutPath(layout, path);
+    }, 7);
+    rows.push(
+      `| ${n.toLocaleString("en")} paths | ${fmt(ms)} | ${fmt(ms / baselineMs, 3)} | ${fmt((ms * 1000) / n)} |`,
+    );
+  }
+  const tenThousand = await cpuMs(() => {
+    for (const path of pathsOf(10_000)) checkLayoutPath(layout, path);
+  }, 7);
+
+  const { endToEnd, calls, files } = await pullRequestRun();
+  const contents = new Map(files.filter((f) => f.text).map((f) => [f.filename, { text: f.text }]));
+  const evaluate = await cpuMs(
+    () =>
+      evaluateLayout(layout, settings, {
+        files: files.map((f) => ({ path: f.filename, status: "added" })),
+        contents,
+        directoryExists: () => true,
+        title: "feat(bench): add objects",
+      }),
+    5,
+  );
+  const annotations = evaluateLayout(layout, settings, {
+    files: files.map((f) => ({ path: f.filename, status: "added" })),
+    contents,
+    directoryExists: () => true,
+    title: null,
+  }).findings.length;
+  const minimum = { list: 1 + Math.ceil(3000 / 100), blobs: 500, writes: Math.ceil(annotations / 50) };
+  const made = { list: calls.list + calls.tree, blobs: calls.blobs, writes: calls.writes };
+  return [
+    "## Folder layout",
+    "",
+    "Path rules (`checkLayoutPath`, default templates, compiled once):",
+    "",
+    "| workload | CPU ms | ratio | µs per path |",
+    "|---|---|---|---|",
+    ...rows,
+    "",
+    `Target: 10,000 paths in under 100 ms of CPU — ${fmt(tenThousand)} ms: ${tenThousand < 100 ? "met" : "NOT met"}.`,
+    "",
+    `A 3,000-file PR with 500 YAML files (${annotations} findings):`,
+    "",
+    "| measure | value | ratio |",
+    "|---|---|---|",
+    `| rules only (parse 500 manifests + 3,000 paths), CPU ms | ${fmt(evaluate)} | ${fmt(evaluate / baselineMs, 3)} |`,
+    `| rules only, CPU µs per file | ${fmt((evaluate * 1000) / 3000)} | |`,
+    `| whole delivery through the app (all checks, nock), CPU ms | ${fmt(endToEnd)} | ${fmt(endToEnd / baselineMs, 3)} |`,
+    "",
+    "| API calls | made | minimum |",
+    "|---|---|---|",
+    `| list (files pages + head tree) | ${made.list} | ${minimum.list} |`,
+    `| blob reads | ${made.blobs} | ${minimum.blobs} |`,
+    `| Folder layout check-run writes | ${made.writes} | ${minimum.writes} |`,
+    `| Folder layout check-run lookups | ${calls.layoutRunLookups} | (find-then-update, 1) |`,
+    "",
+  ].join("\n");
+}

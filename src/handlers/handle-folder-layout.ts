@@ -1,0 +1,161 @@
+import { loadConfig } from "../config/load-config.js";
+import type { LayoutConfig } from "../config/sections/layout.js";
+import { upsertCheckRun } from "../github/checks.js";
+import {
+  listPullRequestFiles,
+  PR_FILES_API_LIMIT,
+  type ChangedFile,
+  type PullRequestInfo,
+} from "../github/pulls.js";
+import {
+  diffTrees,
+  getBlobText,
+  getMergeBase,
+  getRepositoryTree,
+  type RepositoryTree,
+} from "../github/trees.js";
+import type { Octokit, RepoRef } from "../github/types.js";
+import { reportConfigProblems } from "../report/config-report.js";
+import { reportLayout } from "../report/layout-report.js";
+import {
+  evaluateLayout,
+  hasUnknownKinds,
+  isCrdCandidate,
+  learnKindScopes,
+  needsContent,
+  parseManifestContents,
+  type LayoutFile,
+  type ManifestContent,
+} from "../rules/evaluate-layout.js";
+import { compileLayoutTemplates } from "../rules/layout-templates.js";
+import { MAX_MANIFEST_BYTES } from "../rules/parse-manifests.js";
+import { mapWithLimit } from "../util/map-limit.js";
+import { pullRequestsToCheck, type PullRequestCheckContext } from "./pull-request-events.js";
+
+export const FOLDER_LAYOUT_CHECK = "Folder layout";
+
+/** Blob reads in flight at once: well within GitHub's secondary rate limits. */
+const READ_CONCURRENCY = 8;
+/** At most this many repository files are read to learn custom kinds from their CRDs. */
+const MAX_CRD_FILES = 50;
+
+/** The "Folder layout" check: every changed file in its place, every manifest where its scope says. */
+export async function handleFolderLayout(context: PullRequestCheckContext): Promise<void> {
+  // 1. Which PRs does this event concern? (Title edits too: the scope ↔ path rule reads the title.)
+  const pulls = await pullRequestsToCheck(context, FOLDER_LAYOUT_CHECK, "title");
+  if (!pulls.length) return;
+  // 2. The repository's configuration (default branch).
+  const config = await loadConfig(context);
+  if (config.ok && !config.value.layout.enabled) return;
+  const repo = context.repo();
+  for (const pr of pulls) {
+    const target = { ...repo, name: FOLDER_LAYOUT_CHECK, headSha: pr.headSha };
+    if (!config.ok) {
+      await upsertCheckRun(context.octokit, target, reportConfigProblems(config.error), {
+        asOf: pr.updatedAt,
+      });
+      continue;
+    }
+    const settings = config.value.layout;
+    const layout = compileLayoutTemplates(settings);
+    if (!layout.ok) throw new Error("layout configuration passed validation but does not compile");
+    // 3. The changed files (the files API, or a tree diff beyond its 3000-file cap) and the head tree.
+    const head = await getRepositoryTree(context.octokit, repo, pr.headSha);
+    const { files, note } = await changedFilesOf(context, pr, head);
+    // 4. The changed manifests' contents, by blob SHA, a few at a time.
+    const contents = await readManifests(context.octokit, repo, settings, files, head);
+    const parsed = parseManifestContents(contents);
+    // 5. Custom kinds not known yet: learn their scope from the repository's CRD files.
+    const crdManifests = hasUnknownKinds(learnKindScopes(settings, parsed.values()), parsed.values())
+      ? [
+          ...parseManifestContents(
+            await readCrdFiles(context.octokit, repo, settings, head, contents),
+          ).values(),
+        ]
+      : [];
+    // 6. Judge, then write the one check run of this SHA.
+    const evaluation = evaluateLayout(
+      layout.value,
+      settings,
+      {
+        files: files.map(toLayoutFile),
+        contents,
+        crdManifests,
+        directoryExists: (dir) => (head.directories.has(dir) ? true : head.truncated ? null : false),
+        title: pr.title,
+      },
+      parsed,
+    );
+    await upsertCheckRun(context.octokit, target, reportLayout(evaluation, note), { asOf: pr.updatedAt });
+  }
+}
+
+async function changedFilesOf(
+  context: PullRequestCheckContext,
+  pr: PullRequestInfo,
+  head: RepositoryTree,
+): Promise<{ files: ChangedFile[]; note?: string }> {
+  const repo = context.repo();
+  if (pr.changedFiles === null || pr.changedFiles <= PR_FILES_API_LIMIT) {
+    const listed = await listPullRequestFiles(context.octokit, repo, pr.number, context.payload);
+    // At exactly the cap, the PR's own file count says whether the list is whole.
+    if (listed.complete || listed.files.length === pr.changedFiles) return { files: listed.files };
+  }
+  const mergeBase = await getMergeBase(context.octokit, repo, pr.baseRef, pr.headSha);
+  const base = await getRepositoryTree(context.octokit, repo, mergeBase);
+  const files = diffTrees(base, head);
+  return {
+    files,
+    note: `This PR changes more files than GitHub's files API lists (${PR_FILES_API_LIMIT}): the ${files.length} changed files were found by comparing the trees of the merge base and the head.`,
+  };
+}
+
+async function readManifests(
+  octokit: Octokit,
+  repo: RepoRef,
+  settings: LayoutConfig,
+  files: ChangedFile[],
+  head: RepositoryTree,
+): Promise<Map<string, ManifestContent>> {
+  const wanted = files.filter((file) => needsContent(settings, toLayoutFile(file)));
+  const read = await mapWithLimit(
+    wanted,
+    READ_CONCURRENCY,
+    async (file): Promise<[string, ManifestContent] | null> => {
+      const entry = head.files.get(file.filename);
+      const size = entry?.size ?? null;
+      const sha = file.sha ?? entry?.sha;
+      if (size !== null && size > MAX_MANIFEST_BYTES) return [file.filename, { tooLarge: size }];
+      if (!sha) return null;
+      return [file.filename, { text: await getBlobText(octokit, repo, sha) }];
+    },
+  );
+  return new Map(read.filter((entry) => entry !== null));
+}
+
+async function readCrdFiles(
+  octokit: Octokit,
+  repo: RepoRef,
+  settings: LayoutConfig,
+  head: RepositoryTree,
+  alreadyRead: Map<string, ManifestContent>,
+): Promise<Map<string, ManifestContent>> {
+  const candidates = [...head.files.values()]
+    .filter((file) => !alreadyRead.has(file.path) && isCrdCandidate(settings, file.path))
+    .filter((file) => file.size === null || file.size <= MAX_MANIFEST_BYTES)
+    .slice(0, MAX_CRD_FILES);
+  const read = await mapWithLimit(
+    candidates,
+    READ_CONCURRENCY,
+    async (file) => [file.path, { text: await getBlobText(octokit, repo, file.sha) }] as const,
+  );
+  return new Map(read);
+}
+
+function toLayoutFile(file: ChangedFile): LayoutFile {
+  return {
+    path: file.filename,
+    status: file.status,
+    ...(file.previousFilename ? { previousPath: file.previousFilename } : {}),
+  };
+}

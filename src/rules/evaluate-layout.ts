@@ -1,0 +1,152 @@
+import type { LayoutConfig } from "../config/sections/layout.js";
+import { checkScopePath } from "./check-scope-path.js";
+import { groupOf, KindScopes } from "./kubernetes-kinds.js";
+import { sortFindings, type LayoutFinding } from "./layout-finding.js";
+import { checkLayoutPath, type CompiledLayout, type LayoutMatch } from "./layout-templates.js";
+import { MAX_MANIFEST_BYTES, parseManifests, type ParsedManifest } from "./parse-manifests.js";
+import { validateManifestObjects } from "./validate-manifest.js";
+
+/** A file the PR changes (or, locally, a file of the checkout). */
+export interface LayoutFile {
+  path: string;
+  status: "added" | "removed" | "modified" | "renamed" | "copied" | "changed" | "unchanged";
+  previousPath?: string;
+}
+
+/** The content of a changed manifest at the head commit, or its size when it was too large to read. */
+export type ManifestContent = { text: string } | { tooLarge: number };
+
+export interface LayoutInput {
+  files: LayoutFile[];
+  /** Changed manifests (see `needsContent`) → content. */
+  contents: Map<string, ManifestContent>;
+  /** Other files of the repository that define CustomResourceDefinitions, parsed (see `crdCandidates`). */
+  crdManifests?: ParsedManifest[];
+  directoryExists: (dir: string) => boolean | null;
+  /** The PR title, for the scope ↔ path rule; null locally. */
+  title: string | null;
+}
+
+export interface LayoutEvaluation {
+  findings: LayoutFinding[];
+  checkedFiles: number;
+  parsedFiles: number;
+  /** Changed files that are not manifests and were not parsed. */
+  notParsed: string[];
+}
+
+/** Whether the check needs this changed file's content: manifests that still exist at the head. */
+export function needsContent(settings: Pick<LayoutConfig, "manifestExtensions">, file: LayoutFile): boolean {
+  return file.status !== "removed" && isManifestPath(settings, file.path);
+}
+
+export function isManifestPath(settings: Pick<LayoutConfig, "manifestExtensions">, path: string): boolean {
+  return settings.manifestExtensions.some((ext) => path.endsWith(ext));
+}
+
+/** Files whose name suggests CustomResourceDefinitions: read them when a changed manifest has an unknown kind. */
+export function isCrdCandidate(settings: Pick<LayoutConfig, "manifestExtensions">, path: string): boolean {
+  if (!isManifestPath(settings, path)) return false;
+  const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
+  return /(^|[-_.])crds?([-_.]|$)|customresourcedefinition/.test(name) || /(^|\/)crds?\//.test(path);
+}
+
+/** Parses the manifests that could be read. */
+export function parseManifestContents(contents: Map<string, ManifestContent>): Map<string, ParsedManifest> {
+  const parsed = new Map<string, ParsedManifest>();
+  for (const [path, content] of contents) {
+    if ("text" in content && content.text.length <= MAX_MANIFEST_BYTES)
+      parsed.set(path, parseManifests(path, content.text));
+  }
+  return parsed;
+}
+
+/** Kind scopes from built-ins, configuration and every CustomResourceDefinition among the manifests. */
+export function learnKindScopes(
+  settings: Pick<LayoutConfig, "clusterScopedKinds" | "namespacedKinds">,
+  manifests: Iterable<ParsedManifest>,
+): KindScopes {
+  const kinds = new KindScopes(settings);
+  for (const manifest of manifests) {
+    for (const object of manifest.objects) {
+      if (groupOf(object.apiVersion) !== "apiextensions.k8s.io" || object.kind !== "CustomResourceDefinition")
+        continue;
+      const spec = object.data.spec as
+        | { group?: unknown; scope?: unknown; names?: { kind?: unknown } }
+        | undefined;
+      if (typeof spec?.group !== "string" || typeof spec.names?.kind !== "string") continue;
+      if (spec.scope === "Namespaced") kinds.learn(spec.group, spec.names.kind, "namespaced");
+      if (spec.scope === "Cluster") kinds.learn(spec.group, spec.names.kind, "cluster");
+    }
+  }
+  return kinds;
+}
+
+/** Whether some changed object has a kind whose scope is unknown (then the repository's CRDs are worth reading). */
+export function hasUnknownKinds(kinds: KindScopes, manifests: Iterable<ParsedManifest>): boolean {
+  for (const manifest of manifests) {
+    if (manifest.objects.some((object) => kinds.scopeOf(object.apiVersion, object.kind) === null))
+      return true;
+  }
+  return false;
+}
+
+/** Every rule of the "Folder layout" check over the changed files: data in, findings out. */
+export function evaluateLayout(
+  layout: CompiledLayout,
+  settings: LayoutConfig,
+  input: LayoutInput,
+  parsed: Map<string, ParsedManifest> = parseManifestContents(input.contents),
+): LayoutEvaluation {
+  const findings: LayoutFinding[] = [];
+  const kinds = learnKindScopes(settings, [...parsed.values(), ...(input.crdManifests ?? [])]);
+  const matches: LayoutMatch[] = [];
+  const notParsed: string[] = [];
+  let checkedFiles = 0;
+  for (const file of input.files) {
+    if (file.status === "removed") {
+      const verdict = checkLayoutPath(layout, file.path);
+      if (verdict.kind === "match") matches.push(verdict);
+      continue;
+    }
+    checkedFiles++;
+    if (file.previousPath) {
+      const previous = checkLayoutPath(layout, file.previousPath);
+      if (previous.kind === "match") matches.push(previous);
+    }
+    const verdict = checkLayoutPath(layout, file.path);
+    if (verdict.kind === "match") matches.push(verdict);
+    if (verdict.kind === "mismatch") {
+      findings.push({ path: file.path, rule: verdict.rule, severity: "error", message: verdict.message });
+    }
+    const content = input.contents.get(file.path);
+    const size = !content ? 0 : "tooLarge" in content ? content.tooLarge : content.text.length;
+    if (size > MAX_MANIFEST_BYTES) {
+      findings.push({
+        path: file.path,
+        rule: "not-parsed",
+        severity: "notice",
+        message: `Not parsed: the file is over the ${MAX_MANIFEST_BYTES}-byte limit for manifests (${size} bytes).`,
+      });
+      continue;
+    }
+    const manifest = parsed.get(file.path);
+    if (!manifest) {
+      if (!isManifestPath(settings, file.path)) notParsed.push(file.path);
+      continue;
+    }
+    findings.push(...manifest.findings);
+    findings.push(
+      ...validateManifestObjects(file.path, verdict.kind === "match" ? verdict : null, manifest.objects, {
+        settings,
+        kinds,
+        directoryExists: input.directoryExists,
+      }),
+    );
+  }
+  if (input.title !== null) {
+    const scopeFinding = checkScopePath(input.title, matches, settings);
+    if (scopeFinding) findings.push(scopeFinding);
+  }
+  return { findings: sortFindings(findings), checkedFiles, parsedFiles: parsed.size, notParsed };
+}
