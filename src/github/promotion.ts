@@ -39,31 +39,6 @@ export async function readFile(
   }
 }
 
-/** A blob's text by SHA (files found in a tree). */
-export async function readBlob(octokit: Octokit, repo: RepoRef, sha: string): Promise<string> {
-  const { data } = await octokit.rest.git.getBlob({ ...repo, file_sha: sha });
-  return Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8").toString("utf8");
-}
-
-/** Reads many blobs, a few at a time (GitHub discourages bursts of concurrent requests). */
-export async function readBlobs(
-  octokit: Octokit,
-  repo: RepoRef,
-  files: ReadonlyArray<{ path: string; sha: string }>,
-  concurrency = 6,
-): Promise<Array<{ path: string; text: string }>> {
-  const out: Array<{ path: string; text: string }> = [];
-  for (let i = 0; i < files.length; i += concurrency) {
-    const batch = files.slice(i, i + concurrency);
-    out.push(
-      ...(await Promise.all(
-        batch.map(async (f) => ({ path: f.path, text: await readBlob(octokit, repo, f.sha) })),
-      )),
-    );
-  }
-  return out;
-}
-
 /** The compare API lists at most 300 files. */
 export const COMPARE_FILE_CAP = 300;
 

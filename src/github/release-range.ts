@@ -32,7 +32,7 @@ export async function fetchReleaseRange(
     return {
       commits: await addAssociatedPullRequests(octokit, repo, commits, needsLookup),
       previousOnlyCommits: [],
-      changedPaths: [...tree.blobs.keys()],
+      changedPaths: [...tree.files.keys()],
       changedPathsComplete: !tree.truncated,
     };
   }

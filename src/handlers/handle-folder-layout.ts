@@ -7,13 +7,7 @@ import {
   type ChangedFile,
   type PullRequestInfo,
 } from "../github/pulls.js";
-import {
-  diffTrees,
-  getBlobText,
-  getMergeBase,
-  getRepositoryTree,
-  type RepositoryTree,
-} from "../github/trees.js";
+import { diffTrees, readBlobText, getMergeBase, getTree, type RepoTree } from "../github/git-data.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { reportConfigProblems } from "../report/config-report.js";
 import { reportLayout } from "../report/layout-report.js";
@@ -29,7 +23,7 @@ import {
 } from "../rules/evaluate-layout.js";
 import { compileLayoutTemplates } from "../rules/layout-templates.js";
 import { MAX_MANIFEST_BYTES } from "../rules/parse-manifests.js";
-import { mapWithLimit } from "../util/map-limit.js";
+import { mapConcurrent } from "../util/map-concurrent.js";
 import { pullRequestsToCheck, type PullRequestCheckContext } from "./pull-request-events.js";
 
 export const FOLDER_LAYOUT_CHECK = "Folder layout";
@@ -60,7 +54,7 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
     const layout = compileLayoutTemplates(settings);
     if (!layout.ok) throw new Error("layout configuration passed validation but does not compile");
     // 3. The changed files (the files API, or a tree diff beyond its 3000-file cap) and the head tree.
-    const head = await getRepositoryTree(context.octokit, repo, pr.headSha);
+    const head = await getTree(context.octokit, repo, pr.headSha);
     const { files, note } = await changedFilesOf(context, pr, head);
     // 4. The changed manifests' contents, by blob SHA, a few at a time.
     const contents = await readManifests(context.octokit, repo, settings, files, head);
@@ -93,7 +87,7 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
 async function changedFilesOf(
   context: PullRequestCheckContext,
   pr: PullRequestInfo,
-  head: RepositoryTree,
+  head: RepoTree,
 ): Promise<{ files: ChangedFile[]; note?: string }> {
   const repo = context.repo();
   if (pr.changedFiles === null || pr.changedFiles <= PR_FILES_API_LIMIT) {
@@ -102,7 +96,7 @@ async function changedFilesOf(
     if (listed.complete || listed.files.length === pr.changedFiles) return { files: listed.files };
   }
   const mergeBase = await getMergeBase(context.octokit, repo, pr.baseRef, pr.headSha);
-  const base = await getRepositoryTree(context.octokit, repo, mergeBase);
+  const base = await getTree(context.octokit, repo, mergeBase);
   const files = diffTrees(base, head);
   return {
     files,
@@ -115,10 +109,10 @@ async function readManifests(
   repo: RepoRef,
   settings: LayoutConfig,
   files: ChangedFile[],
-  head: RepositoryTree,
+  head: RepoTree,
 ): Promise<Map<string, ManifestContent>> {
   const wanted = files.filter((file) => needsContent(settings, toLayoutFile(file)));
-  const read = await mapWithLimit(
+  const read = await mapConcurrent(
     wanted,
     READ_CONCURRENCY,
     async (file): Promise<[string, ManifestContent] | null> => {
@@ -127,7 +121,7 @@ async function readManifests(
       const sha = file.sha ?? entry?.sha;
       if (size !== null && size > MAX_MANIFEST_BYTES) return [file.filename, { tooLarge: size }];
       if (!sha) return null;
-      return [file.filename, { text: await getBlobText(octokit, repo, sha) }];
+      return [file.filename, { text: await readBlobText(octokit, repo, sha) }];
     },
   );
   return new Map(read.filter((entry) => entry !== null));
@@ -137,17 +131,17 @@ async function readCrdFiles(
   octokit: Octokit,
   repo: RepoRef,
   settings: LayoutConfig,
-  head: RepositoryTree,
+  head: RepoTree,
   alreadyRead: Map<string, ManifestContent>,
 ): Promise<Map<string, ManifestContent>> {
   const candidates = [...head.files.values()]
     .filter((file) => !alreadyRead.has(file.path) && isCrdCandidate(settings, file.path))
     .filter((file) => file.size === null || file.size <= MAX_MANIFEST_BYTES)
     .slice(0, MAX_CRD_FILES);
-  const read = await mapWithLimit(
+  const read = await mapConcurrent(
     candidates,
     READ_CONCURRENCY,
-    async (file) => [file.path, { text: await getBlobText(octokit, repo, file.sha) }] as const,
+    async (file) => [file.path, { text: await readBlobText(octokit, repo, file.sha) }] as const,
   );
   return new Map(read);
 }

@@ -13,11 +13,10 @@ import {
   createPromotionPull,
   findOpenPull,
   getBranchSha,
-  readBlobs,
   readFile,
   updatePromotionPull,
 } from "../github/promotion.js";
-import { getTree, type RepoTree } from "../github/git-data.js";
+import { getTree, readBlobs, type RepoTree } from "../github/git-data.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { readPromotionTag, renderBlockedIssue, renderPromotionBody } from "../report/promotion-body.js";
 import {
@@ -189,12 +188,12 @@ async function locateTarget(
     }
     return ok({ path: target.path, edit: editOf(file.text) });
   }
-  const candidates = rankTargetCandidates([...tree!.blobs.keys()], source).slice(
+  const candidates = rankTargetCandidates([...tree!.files.keys()], source).slice(
     0,
     request.config.discoveryReads,
   );
   for (const candidate of candidates) {
-    const sha = tree!.blobs.get(candidate)!;
+    const sha = tree!.files.get(candidate)!.sha;
     const [file] = await readBlobs(octokit, request.repo, [{ path: candidate, sha }]);
     const edit = editOf(file!.text);
     if (!edit.ok && (edit.error.code === "not-found" || edit.error.code === "invalid-yaml")) continue;
@@ -218,12 +217,12 @@ async function describeConsumers(
   tree: RepoTree | null,
 ) {
   if (target.kind === "Application" || !tree) return null;
-  const candidates = rankConsumerCandidates([...tree.blobs.keys()]);
+  const candidates = rankConsumerCandidates([...tree.files.keys()]);
   const read = candidates.slice(0, request.config.consumerReads);
   const files = await readBlobs(
     octokit,
     request.repo,
-    read.map((path) => ({ path, sha: tree.blobs.get(path)! })),
+    read.map((path) => ({ path, sha: tree.files.get(path)!.sha })),
   );
   const consumers = findSourceConsumers(files, sourceOf(target));
   const changed = consumers.length
