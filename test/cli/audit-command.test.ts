@@ -1,17 +1,6 @@
 import { afterAll, describe, expect, test } from "@jest/globals";
-import { runCli } from "../../src/cli/run-cli.js";
+import { cli } from "../helpers/run-cli.js";
 import { buildHistoryRepo, git } from "../helpers/history-repo.js";
-
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    args,
-    (t) => out.push(t),
-    (t) => err.push(t),
-  );
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 describe("gitops-release-bot audit", () => {
   const repo = buildHistoryRepo();

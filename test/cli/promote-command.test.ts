@@ -2,21 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { runCli } from "../../src/cli/run-cli.js";
+import { cli as run } from "../helpers/run-cli.js";
 import { buildHistoryRepo, git } from "../helpers/history-repo.js";
 
 const RELEASE_PATH = "providers/aws/v1/mgmt/namespaced/flux-system/gitrepository-release.yaml";
-
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    args,
-    (t) => out.push(t),
-    (t) => err.push(t),
-  );
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 describe("promote command", () => {
   let repo: ReturnType<typeof buildHistoryRepo>;

@@ -3,18 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "@jest/globals";
-import { runCli } from "../../src/cli/run-cli.js";
-
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    args,
-    (t) => out.push(t),
-    (t) => err.push(t),
-  );
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+import { cli } from "../helpers/run-cli.js";
 
 describe("gitops-release-bot title", () => {
   test("exit 0 for a valid title, with --json in the documented shape", async () => {
