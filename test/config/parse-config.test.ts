@@ -51,3 +51,15 @@ describe("parseConfig", () => {
     });
   });
 });
+
+describe("documentation", () => {
+  test("the README's example configuration is valid", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { parse } = await import("yaml");
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const block = /```yaml\n(# \.github\/gitops-release-bot\.yml\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const config = parseConfig(parse(block!));
+    expect(config.ok ? [] : formatConfigProblems(config.error)).toEqual([]);
+  });
+});
