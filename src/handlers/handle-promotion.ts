@@ -1,6 +1,9 @@
 import type { Context } from "probot";
 import { loadConfig } from "../config/load-config.js";
 import { formatConfigProblems } from "../config/parse-config.js";
+import type { ConfigProblem } from "../config/parse-config.js";
+import { CONFIG_PATH } from "../config/schema.js";
+import { closeTrackingIssue, upsertTrackingIssue, type TrackingIssue } from "../github/issues.js";
 import { canWrite, comment, getReleaseByTag, tagExists } from "../github/promotion.js";
 import { parsePromoteCommand, selectTargets } from "../rules/plan-promotion.js";
 import { inlineCode } from "../util/markdown.js";
@@ -11,18 +14,26 @@ export async function handleReleasePublished(context: Context<"release.published
   const { release, repository } = context.payload;
   // 1. Drafts are never promoted.
   if (release.draft) return;
-  // 2. The configuration; with no PR to report on, an invalid one is logged (the "Config" check shows it on PRs).
+  // 2. The configuration. Invalid, there is no PR to report on: a tracking issue says what blocks the promotion
+  //    (never silently dropped); it is closed by the next promotion that runs with a valid configuration.
   const config = await loadConfig(context);
+  const repo = context.repo();
   if (!config.ok) {
-    context.log.warn(
-      `promotion of ${release.tag_name} skipped: invalid configuration\n${formatConfigProblems(config.error)}`,
-    );
+    await upsertTrackingIssue(context.octokit, repo, configBlockedIssue(release.tag_name, config.error));
     return;
   }
   const promotion = config.value.promotion;
   if (!promotion.enabled) return;
+  if (promotion.targets.some((target) => !release.prerelease || target.prereleases)) {
+    await closeTrackingIssue(
+      context.octokit,
+      repo,
+      CONFIG_BLOCKED_KEY,
+      `The configuration is valid again: ${release.tag_name} is being promoted.`,
+    );
+  }
   const request: PromotionRequest = {
-    repo: context.repo(),
+    repo,
     defaultBranch: repository.default_branch,
     htmlUrl: repository.html_url,
     tag: release.tag_name,
@@ -93,4 +104,23 @@ function describeOutcome(outcome: PromotionOutcome): string {
     case "blocked":
       return `blocked, see #${outcome.issue}: ${outcome.reason}`;
   }
+}
+
+const CONFIG_BLOCKED_KEY = "promotion-blocked:configuration";
+
+/** The issue that says a published release was not promoted because the configuration is invalid. */
+function configBlockedIssue(tag: string, problems: ConfigProblem[]): TrackingIssue {
+  return {
+    key: CONFIG_BLOCKED_KEY,
+    title: `Promotion of ${tag} is blocked: invalid configuration`,
+    body: [
+      `The release ${inlineCode(tag)} was published, but no promotion PR was opened: \`${CONFIG_PATH}\` on the`,
+      "default branch is invalid.",
+      "",
+      formatConfigProblems(problems),
+      "",
+      `Fix the file (a PR that changes it gets a **Config** check), then comment \`/promote ${tag}\` here to promote`,
+      "the release. The next promotion with a valid configuration closes this issue.",
+    ].join("\n"),
+  };
 }

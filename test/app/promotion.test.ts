@@ -179,6 +179,29 @@ describe("promotion PR", () => {
     expect(issue!.body).toContain(`File: \`${RELEASE_PATH}\``);
   });
 
+  test("an invalid configuration → one issue saying what blocks the promotion; closed once a promotion runs again", async () => {
+    const payload = releasePayload("v0.0.3");
+    const fake = fakeRepo(payload);
+    fake.configYaml = "promotion:\n  targets:\n    - kind: HelmRelease\n";
+    const gh = mockGitHub();
+    fake.serve(gh.api);
+    await probot.receive({ name: "release", id: "1", payload } as never);
+    await probot.receive({ name: "release", id: "2", payload } as never);
+    expect(fake.pulls).toHaveLength(0);
+    expect(fake.issues).toHaveLength(1);
+    expect(fake.issues[0]!.title).toBe("Promotion of v0.0.3 is blocked: invalid configuration");
+    expect(fake.issues[0]!.body).toContain('`promotion.targets[0].kind`: got `"HelmRelease"`');
+    expect(fake.issues[0]!.body).toContain("`/promote v0.0.3`");
+    fake.configYaml = null;
+    await probot.receive({ name: "release", id: "3", payload: structuredClone(payload) } as never);
+    gh.finish();
+    expect(fake.issues[0]!.state).toBe("closed");
+    expect(fake.comments.map((c) => c.body)).toEqual([
+      "The configuration is valid again: v0.0.3 is being promoted.",
+    ]);
+    expect(fake.pulls).toHaveLength(1);
+  });
+
   test("a pre-release is not promoted unless a target opts in", async () => {
     const payload = releasePayload("v0.0.4-rc.1");
     payload.release.prerelease = true;
