@@ -13,9 +13,11 @@ import {
   renderAuditIssue,
   updateAuditState,
 } from "../report/squash-audit-issue.js";
+import { reportConfigProblems } from "../report/config-report.js";
 import { reportCommitViolation } from "../report/squash-title-report.js";
 import { auditMainCommit } from "../rules/audit-main-commit.js";
 import { withKeyedLock } from "../util/keyed-lock.js";
+import { CONFIG_CHECK } from "./handle-config-check.js";
 import { SQUASH_TITLE_CHECK } from "./handle-squash-title.js";
 
 const NO_COMMIT = /^0{40}$/;
@@ -34,10 +36,12 @@ export async function handleSquashAudit(context: Context<"push">): Promise<void>
     context.log.info(`squash audit: ${payload.ref} was created by this push; nothing to compare it with`);
     return;
   }
-  // 2. The configuration; a broken file is reported on PRs by the "Config" check, so log and skip here.
+  // 2. The configuration. Invalid on the default branch (a direct push got past the PR's "Config" check): the audit
+  //    cannot judge, so a failing "Config" check on the pushed commit says why and what to fix.
   const config = await loadConfig(context);
   if (!config.ok) {
-    context.log.warn({ problems: config.error }, "squash audit skipped: the configuration is invalid");
+    const target = { ...context.repo(), name: CONFIG_CHECK, headSha: payload.after };
+    await upsertCheckRun(context.octokit, target, reportConfigProblems(config.error));
     return;
   }
   if (!config.value.audit.enabled) return;

@@ -2,7 +2,14 @@ import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
 import type nock from "nock";
 import type { Probot } from "probot";
 import { createTestApp } from "../helpers/test-app.js";
-import { mockGitHub, mockNoConfig, resetNock, type RecordedRequest } from "../helpers/mock-github.js";
+import {
+  mockConfig,
+  mockCreateCheckRun,
+  mockGitHub,
+  mockNoConfig,
+  resetNock,
+  type RecordedRequest,
+} from "../helpers/mock-github.js";
 import { examplePayload } from "../helpers/webhooks.js";
 
 const ISSUE_TITLE = "Commits on main that break the naming convention";
@@ -147,6 +154,19 @@ describe("audit of pushes to the default branch", () => {
     await probot.receive({ name: "push", id: "p1", payload: structuredClone(payload) } as never);
     again.finish();
     expect(writes(again.requests)).toEqual([]);
+  });
+
+  test("an invalid configuration on the default branch → a failing Config check on the pushed commit", async () => {
+    const { payload, owner, repo } = pushOf25();
+    const gh = mockGitHub();
+    const runs: Array<Record<string, any>> = [];
+    mockConfig(gh.api, owner, repo, "audit:\n  acknowledgeLabel: 7\n");
+    mockCreateCheckRun(gh.api, owner, repo, payload.after, runs);
+    await probot.receive({ name: "push", id: "cfg", payload } as never);
+    gh.finish();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ name: "Config", head_sha: payload.after, conclusion: "failure" });
+    expect(runs[0]!.output.summary).toContain("`audit.acknowledgeLabel`: got `7`");
   });
 
   test("a later push that reverts the listed commit closes the issue with a comment", async () => {
