@@ -2,7 +2,16 @@
 // The REST endpoints of the fake GitHub: GitHub's paths, status codes, error answers and pagination.
 // Add a route with `route(method, "/repos/:owner/:repo/…", handler)`; `:name` matches one segment, `*name` the rest.
 import { EMPTY_TREE } from "./git-store.js";
-import { fileJson, fullRepositoryJson, issueCommentJson, labelJson, userJson } from "./github-shapes.js";
+import {
+  APP_PERMISSIONS,
+  appJson,
+  fileJson,
+  fullRepositoryJson,
+  installationJson,
+  issueCommentJson,
+  labelJson,
+  userJson,
+} from "./github-shapes.js";
 import { HttpError, validationFailed } from "./http-error.js";
 
 /**
@@ -149,13 +158,7 @@ export function defineRoutes(fake) {
         {
           token: fake.issueToken(),
           expires_at: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
-          permissions: {
-            checks: "write",
-            contents: "write",
-            issues: "write",
-            pull_requests: "write",
-            metadata: "read",
-          },
+          permissions: { ...APP_PERMISSIONS },
           repository_selection: "all",
         },
         201,
@@ -166,22 +169,20 @@ export function defineRoutes(fake) {
   route(
     "GET",
     "/app",
-    async () =>
-      json({
-        id: fake.appId,
-        slug: fake.appSlug,
-        name: fake.appSlug,
-        owner: userJson(fake.urls, fake.repo.owner),
-        permissions: {},
-        events: [],
-      }),
+    async () => json(appJson(fake.urls, fake.repo.owner, { id: fake.appId, slug: fake.appSlug })),
     "app",
   );
   route(
     "GET",
     `${R}/installation`,
     async () =>
-      json({ id: fake.installationId, app_id: fake.appId, account: userJson(fake.urls, fake.repo.owner) }),
+      json(
+        installationJson(fake.urls, fake.repo.owner, {
+          id: fake.appId,
+          slug: fake.appSlug,
+          installationId: fake.installationId,
+        }),
+      ),
     "app",
   );
 
@@ -193,7 +194,18 @@ export function defineRoutes(fake) {
     return json({
       permission: legacy,
       role_name: permission,
-      user: userJson(fake.urls, ctx.params.username ?? ""),
+      // GitHub's collaborator: the user with their role and what it allows.
+      user: {
+        ...userJson(fake.urls, ctx.params.username ?? ""),
+        permissions: {
+          admin: permission === "admin",
+          maintain: ["admin", "maintain"].includes(permission),
+          push: ["admin", "maintain", "write"].includes(permission),
+          triage: ["admin", "maintain", "write", "triage"].includes(permission),
+          pull: permission !== "none",
+        },
+        role_name: permission,
+      },
     });
   });
 
@@ -615,9 +627,8 @@ export function defineRoutes(fake) {
     return json({ sha, merged: true, message: "Pull Request successfully merged" });
   });
   route("GET", `${R}/pulls/:pull_number/merge`, async (ctx) => {
-    return pullOr404(ctx.params.pull_number ?? "").merged
-      ? { status: 204 }
-      : { status: 404, body: { message: "Not Found" } };
+    if (!pullOr404(ctx.params.pull_number ?? "").merged) throw new HttpError(404, "Not Found");
+    return { status: 204 };
   });
   route("GET", `${R}/pulls/:pull_number/requested_reviewers`, async (ctx) => {
     const pr = pullOr404(ctx.params.pull_number ?? "");
@@ -954,7 +965,13 @@ export function defineRoutes(fake) {
     const name = String(ctx.body.name ?? "");
     if (fake.labels.has(name)) throw validationFailed("name", "already_exists");
     fake.labels.add(name);
-    return json({ ...labelJson(fake.urls, fake.repo, name), color: ctx.body.color ?? "ededed" }, 201);
+    return json(
+      {
+        ...labelJson(fake.urls, fake.repo, name, ctx.body.description ?? ""),
+        color: ctx.body.color ?? "ededed",
+      },
+      201,
+    );
   });
 
   return routes;

@@ -1,13 +1,13 @@
 // @ts-check
 // A local stand-in for GitHub's REST API, for the end-to-end test and `npm run demo`. Never part of the runtime image.
 // Code lives in a real git repository (GitStore); pull requests, check runs, releases, issues and labels live in
-// memory. Every request is validated against GitHub's REST schema and recorded; unknown routes answer 404 and are
-// recorded as "unhandled" so that a test can assert there were none.
+// memory. Every request and every JSON answer is validated against GitHub's REST schema and recorded; unknown routes
+// answer 404 and are recorded as "unhandled" so that a test can assert there were none.
 import { createPublicKey, randomBytes, verify } from "node:crypto";
 import { createServer } from "node:http";
 import { buildHistoryRepo } from "./history-repo.js";
 import { EMPTY_TREE, GitStore } from "./git-store.js";
-import { requestProblems } from "./github-rest-schema.js";
+import { requestProblems, responseProblems } from "./github-rest-schema.js";
 import { defineRoutes } from "./fake-github-routes.js";
 import { HttpError, validationFailed } from "./http-error.js";
 import { examplePayload } from "./webhook-examples.js";
@@ -254,6 +254,10 @@ export class FakeGitHub {
       }
     }
     record.status = response.status;
+    // The answer must be what GitHub would send: its JSON matches the operation's schema for that status.
+    if (response.raw === undefined) {
+      record.problems.push(...responseProblems(method, pathname, response.status, response.body));
+    }
     const headers = { "x-github-media-type": "github.v3; format=json", ...response.headers };
     if (response.raw !== undefined) {
       res.writeHead(response.status, { "content-type": "application/octet-stream", ...headers });

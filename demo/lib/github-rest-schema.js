@@ -10,7 +10,8 @@ import addFormatsModule from "ajv-formats";
  * Validates requests against GitHub's published REST description (`@octokit/openapi`). Only the generated
  * api.github.com.json is loaded: requiring the package itself would load every variant (~900 MB).
  * @typedef {{ method: string; template: string; pattern: RegExp; operationId: string; bodySchema: unknown;
- *   validate?: import("ajv").ValidateFunction }} Operation
+ *   responses: Record<string, any>; validate?: import("ajv").ValidateFunction;
+ *   validateResponse: Map<string, import("ajv").ValidateFunction | null> }} Operation
  */
 
 const require = createRequire(import.meta.url);
@@ -18,6 +19,10 @@ const require = createRequire(import.meta.url);
 let operations;
 /** @type {Ajv | undefined} */
 let ajv;
+/** @type {unknown} */
+let components;
+/** @type {Ajv | undefined} */
+let responseAjv;
 
 /** @returns {{ operations: Operation[]; ajv: Ajv }} */
 function load() {
@@ -28,13 +33,9 @@ function load() {
   );
   /** @type {{ paths: Record<string, Record<string, any>>; components: unknown }} */
   const spec = JSON.parse(readFileSync(file, "utf8"));
-  const validator = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-  // ajv-formats is CommonJS: its function is the default export or the module itself, depending on the loader.
-  /** @type {(a: Ajv) => void} */
-  const addFormats = /** @type {any} */ (addFormatsModule).default ?? addFormatsModule;
-  addFormats(validator);
-  validator.addFormat("repo.nwo", /^[^/]+\/[^/]+$/);
-  validator.addSchema(fixNullable({ $id: "gh", components: spec.components }));
+  const validator = newAjv(fixNullable({ $id: "gh", components: spec.components }));
+  /** @type {Record<string, any>} */
+  const sharedResponses = /** @type {any} */ (spec.components).responses ?? {};
   /** @type {Operation[]} */
   const ops = [];
   for (const [template, methods] of Object.entries(spec.paths)) {
@@ -49,6 +50,16 @@ function load() {
         pattern,
         operationId: operation.operationId,
         bodySchema: operation.requestBody?.content?.["application/json"]?.schema,
+        responses: Object.fromEntries(
+          Object.entries(operation.responses ?? {}).map(([status, response]) => [
+            status,
+            // `{ $ref: "#/components/responses/not_found" }` → the shared response itself.
+            typeof response?.$ref === "string"
+              ? sharedResponses[response.$ref.replace("#/components/responses/", "")]
+              : response,
+          ]),
+        ),
+        validateResponse: new Map(),
       });
     }
   }
@@ -58,27 +69,62 @@ function load() {
   );
   operations = ops;
   ajv = validator;
+  components = spec.components;
   return { operations, ajv };
 }
 
+/** @param {object} shared the spec's components as the schema `gh` */
+function newAjv(shared) {
+  const validator = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+  // ajv-formats is CommonJS: its function is the default export or the module itself, depending on the loader.
+  /** @type {(a: Ajv) => void} */
+  const addFormats = /** @type {any} */ (addFormatsModule).default ?? addFormatsModule;
+  addFormats(validator);
+  validator.addFormat("repo.nwo", /^[^/]+\/[^/]+$/);
+  validator.addSchema(shared);
+  return validator;
+}
+
 /**
- * Draft-04 style `nullable` without `type` confuses ajv; drop it and point local refs at the shared components.
+ * The validator for answers, built on first use. GitHub's description writes its response unions as `oneOf` whose
+ * branches overlap (a commit's `author` is `oneOf: [simple-user, empty-object]`, and every object is an empty-object;
+ * a 409 is `oneOf: [basic-error, repository-rule-violation-error]`, which share all their fields), so GitHub's own
+ * answers match two branches and would fail `oneOf`. For answers, `oneOf` is read as the union it means (`anyOf`),
+ * as octokit's generated types read it; every branch keeps its own rules.
+ */
+function loadResponseAjv() {
+  load();
+  responseAjv ??= newAjv(fixNullable({ $id: "gh", components }, { unionOneOf: true }));
+  return responseAjv;
+}
+
+/**
+ * OpenAPI 3.0's `nullable` in terms ajv understands, so that null is accepted exactly where GitHub's description says
+ * so: without `type` (e.g. `{ nullable, oneOf }`, which ajv rejects) it becomes `anyOf: [null, the rest]`; with an
+ * `enum` (ajv's own `nullable` does not extend enums) null joins the enum. Local refs point at the shared components.
+ * With `unionOneOf`, `oneOf` becomes `anyOf` (see `loadResponseAjv`).
  * @template T
  * @param {T} schema
+ * @param {{ unionOneOf?: boolean }} [options]
  * @returns {T}
  */
-function fixNullable(schema) {
+function fixNullable(schema, options = {}) {
   const text = JSON.stringify(schema, (_key, value) => {
-    if (
-      value &&
-      typeof value === "object" &&
-      !Array.isArray(value) &&
-      "nullable" in value &&
-      !("type" in value)
-    ) {
-      const { nullable: _n, ...rest } = value;
-      return rest;
+    if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+    if (options.unionOneOf && Array.isArray(value.oneOf)) {
+      const { oneOf, ...rest } = value;
+      value = rest.anyOf
+        ? { ...rest, allOf: [...(rest.allOf ?? []), { anyOf: oneOf }] }
+        : { ...rest, anyOf: oneOf };
     }
+    if (!("nullable" in value)) return value;
+    if (!("type" in value)) {
+      const { nullable, description, ...rest } = value;
+      if (nullable !== true) return { ...(description ? { description } : {}), ...rest };
+      return { ...(description ? { description } : {}), anyOf: [{ type: "null" }, rest] };
+    }
+    if (value.nullable === true && Array.isArray(value.enum) && !value.enum.includes(null))
+      return { ...value, enum: [...value.enum, null] };
     return value;
   });
   return JSON.parse(text.replaceAll('"#/components/', '"gh#/components/'));
@@ -113,5 +159,34 @@ export function requestProblems(method, urlPath, body) {
   return (operation.validate.errors ?? []).map(
     (e) =>
       `${method} ${urlPath} (${operation.operationId}): body${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`,
+  );
+}
+
+/**
+ * Checks one JSON answer against the schema GitHub's description declares for its operation and status code. A
+ * status without a JSON schema (204, or an error status the operation does not declare) has nothing to check. The
+ * validator of each operation+status is compiled on first use and cached.
+ * @param {string} method
+ * @param {string} urlPath
+ * @param {number} status
+ * @param {unknown} body
+ * @returns {string[]}
+ */
+export function responseProblems(method, urlPath, status, body) {
+  const operation = findOperation(method, urlPath);
+  if (!operation || body === undefined) return [];
+  const key = String(status);
+  let validate = operation.validateResponse.get(key);
+  if (validate === undefined) {
+    const schema = operation.responses[key]?.content?.["application/json"]?.schema;
+    validate = schema
+      ? loadResponseAjv().compile(/** @type {object} */ (fixNullable(schema, { unionOneOf: true })))
+      : null;
+    operation.validateResponse.set(key, validate);
+  }
+  if (!validate || validate(body)) return [];
+  return (validate.errors ?? []).map(
+    (e) =>
+      `${method} ${urlPath} (${operation.operationId}): response ${status}${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`,
   );
 }

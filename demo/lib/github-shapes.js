@@ -8,6 +8,15 @@ import { examplePayload } from "./webhook-examples.js";
 const pullExample = examplePayload("pull_request", "opened");
 const pushExample = examplePayload("push");
 const releaseExample = examplePayload("release", "published");
+const issueExample = examplePayload("issues", "opened");
+
+/** GitHub's reaction counts of an issue or comment (none: the fake has no reactions). @param {string} url */
+function reactionsJson(url) {
+  /** @type {Record<string, any>} */
+  const template = structuredClone(issueExample.issue.reactions);
+  for (const key of Object.keys(template)) if (typeof template[key] === "number") template[key] = 0;
+  return { ...template, url };
+}
 
 /** A stable numeric id for a name (logins, repositories), so payloads and API answers agree. */
 export function idOf(/** @type {string} */ name) {
@@ -25,31 +34,35 @@ export function nodeId(text) {
  */
 
 /**
- * A user or bot account (`login` ending in `[bot]` makes a Bot).
+ * A user or bot account, shaped like GitHub's: a `login` ending in `[bot]` makes a Bot (node id `03:Bot…`, its
+ * `html_url` the app's page), and the login is percent-encoded in URLs (`gitops-release-bot%5Bbot%5D`), as GitHub does.
  * @param {Urls} urls @param {string} login
  */
 export function userJson(urls, login) {
   const id = idOf(login);
+  const bot = login.endsWith("[bot]");
+  const self = `${urls.api}/users/${encodeURIComponent(login)}`;
   /** @type {Record<string, any>} */
   const user = structuredClone(pullExample.sender);
   return {
     ...user,
     login,
     id,
-    node_id: nodeId(`04:User${id}`),
-    avatar_url: `${urls.web}/avatars/${login}`,
-    url: `${urls.api}/users/${login}`,
-    html_url: `${urls.web}/${login}`,
-    followers_url: `${urls.api}/users/${login}/followers`,
-    following_url: `${urls.api}/users/${login}/following{/other_user}`,
-    gists_url: `${urls.api}/users/${login}/gists{/gist_id}`,
-    starred_url: `${urls.api}/users/${login}/starred{/owner}{/repo}`,
-    subscriptions_url: `${urls.api}/users/${login}/subscriptions`,
-    organizations_url: `${urls.api}/users/${login}/orgs`,
-    repos_url: `${urls.api}/users/${login}/repos`,
-    events_url: `${urls.api}/users/${login}/events{/privacy}`,
-    received_events_url: `${urls.api}/users/${login}/received_events`,
-    type: login.endsWith("[bot]") ? "Bot" : "User",
+    node_id: nodeId(bot ? `03:Bot${id}` : `04:User${id}`),
+    avatar_url: `${urls.web}/avatars/u/${id}?v=4`,
+    gravatar_id: "",
+    url: self,
+    html_url: bot ? `${urls.web}/apps/${login.slice(0, -"[bot]".length)}` : `${urls.web}/${login}`,
+    followers_url: `${self}/followers`,
+    following_url: `${self}/following{/other_user}`,
+    gists_url: `${self}/gists{/gist_id}`,
+    starred_url: `${self}/starred{/owner}{/repo}`,
+    subscriptions_url: `${self}/subscriptions`,
+    organizations_url: `${self}/orgs`,
+    repos_url: `${self}/repos`,
+    events_url: `${self}/events{/privacy}`,
+    received_events_url: `${self}/received_events`,
+    type: bot ? "Bot" : "User",
     site_admin: false,
   };
 }
@@ -118,6 +131,7 @@ export function fullRepositoryJson(/** @type {Urls} */ urls, /** @type {RepoSett
     merge_commit_message: repo.merge_commit_message,
     permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
     visibility: "public",
+    has_discussions: false,
     network_count: 0,
     subscribers_count: 0,
   };
@@ -212,8 +226,11 @@ export function pullJson(urls, repo, pr, stats = {}) {
   };
 }
 
-/** @param {Urls} urls @param {RepoSettings} repo @param {string} name */
-export function labelJson(urls, repo, name) {
+/**
+ * A label. GitHub's description of pull requests types `description` as a string, so a label without one shows "".
+ * @param {Urls} urls @param {RepoSettings} repo @param {string} name @param {string} [description]
+ */
+export function labelJson(urls, repo, name, description = "") {
   const id = idOf(`label:${name}`);
   return {
     id,
@@ -222,7 +239,7 @@ export function labelJson(urls, repo, name) {
     name,
     color: "ededed",
     default: false,
-    description: null,
+    description,
   };
 }
 
@@ -300,7 +317,7 @@ export function issueJson(urls, repo, issue) {
     updated_at: issue.updatedAt,
     closed_at: issue.closedAt,
     author_association: issue.user === repo.owner ? "OWNER" : "NONE",
-    reactions: { url: `${api}/reactions`, total_count: 0 },
+    reactions: reactionsJson(`${api}/reactions`),
   };
 }
 
@@ -318,6 +335,77 @@ export function issueCommentJson(urls, repo, number, comment) {
     created_at: comment.createdAt,
     updated_at: comment.createdAt,
     author_association: "NONE",
+    reactions: reactionsJson(`${api}/comments/${comment.id}/reactions`),
+  };
+}
+
+/** What the app asks for in app.yml (`default_permissions`, `default_events`). */
+export const APP_PERMISSIONS = {
+  checks: "write",
+  contents: "write",
+  issues: "write",
+  pull_requests: "write",
+  metadata: "read",
+};
+export const APP_EVENTS = [
+  "check_run",
+  "check_suite",
+  "issue_comment",
+  "merge_group",
+  "pull_request",
+  "push",
+  "release",
+];
+const APP_CREATED_AT = "2024-01-01T00:00:00Z";
+
+/**
+ * The GitHub App, as GET /app and a check run's `app` show it (owned by the repository's owner).
+ * @param {Urls} urls @param {string} owner @param {{ id: number; slug: string }} app
+ */
+export function appJson(urls, owner, app) {
+  return {
+    id: app.id,
+    slug: app.slug,
+    node_id: nodeId(`03:App${app.id}`),
+    client_id: `Iv1.${app.id.toString(16).padStart(16, "0")}`,
+    owner: userJson(urls, owner),
+    name: app.slug,
+    description: "",
+    external_url: urls.web,
+    html_url: `${urls.web}/apps/${app.slug}`,
+    created_at: APP_CREATED_AT,
+    updated_at: APP_CREATED_AT,
+    permissions: { ...APP_PERMISSIONS },
+    events: [...APP_EVENTS],
+  };
+}
+
+/**
+ * The app's installation on the owner's account, as GET /repos/{o}/{r}/installation shows it.
+ * @param {Urls} urls @param {string} owner @param {{ id: number; slug: string; installationId: number }} app
+ */
+export function installationJson(urls, owner, app) {
+  const account = userJson(urls, owner);
+  return {
+    id: app.installationId,
+    account,
+    repository_selection: "all",
+    access_tokens_url: `${urls.api}/app/installations/${app.installationId}/access_tokens`,
+    repositories_url: `${urls.api}/installation/repositories`,
+    html_url: `${urls.web}/settings/installations/${app.installationId}`,
+    app_id: app.id,
+    app_slug: app.slug,
+    target_id: account.id,
+    target_type: account.type,
+    permissions: { ...APP_PERMISSIONS },
+    events: [...APP_EVENTS],
+    created_at: APP_CREATED_AT,
+    updated_at: APP_CREATED_AT,
+    single_file_name: null,
+    has_multiple_single_files: false,
+    single_file_paths: [],
+    suspended_by: null,
+    suspended_at: null,
   };
 }
 
@@ -357,22 +445,20 @@ export function checkRunJson(urls, repo, run, pullRequests) {
     },
     name: run.name,
     check_suite: { id: idOf(`suite:${run.headSha}:${run.appId}`) },
-    app: {
-      id: run.appId,
-      slug: run.appSlug,
-      node_id: nodeId(`03:App${run.appId}`),
-      owner: userJson(urls, repo.owner),
-      name: run.appSlug,
-      description: "",
-      external_url: urls.web,
-      html_url: `${urls.web}/apps/${run.appSlug}`,
-      created_at: "2024-01-01T00:00:00Z",
-      updated_at: "2024-01-01T00:00:00Z",
-      permissions: {},
-      events: [],
-    },
+    app: appJson(urls, repo.owner, { id: run.appId, slug: run.appSlug }),
     pull_requests: pullRequests,
   };
+}
+
+/**
+ * The GitHub account of a commit's author or committer, as GitHub links it by e-mail: the fake's people
+ * (`login@users.noreply.fake`, see `FakeGitHub.person`), and `web-flow` for what GitHub commits itself (merges);
+ * null for an e-mail no account has, as on GitHub.
+ * @param {Urls} urls @param {import("./git-store.js").GitPerson} person
+ */
+function accountOf(urls, person) {
+  if (person.email === "noreply@github.com") return userJson(urls, "web-flow");
+  return person.email.endsWith("@users.noreply.fake") ? userJson(urls, person.name) : null;
 }
 
 /**
@@ -408,8 +494,8 @@ export function commitJson(urls, repo, commit, files) {
     url: `${api}/commits/${commit.sha}`,
     html_url: `${urls.web}/${repo.owner}/${repo.name}/commit/${commit.sha}`,
     comments_url: `${api}/commits/${commit.sha}/comments`,
-    author: null,
-    committer: null,
+    author: accountOf(urls, commit.author),
+    committer: accountOf(urls, commit.committer),
     parents: commit.parents.map((sha) => ({
       sha,
       url: `${api}/commits/${sha}`,

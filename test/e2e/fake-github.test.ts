@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { ProbotOctokit } from "probot";
 import { FakeGitHub } from "../../demo/lib/fake-github.js";
+import { responseProblems } from "../../demo/lib/github-rest-schema.js";
 
 /**
  * The fake GitHub answers like GitHub for what the app uses: proved through a real Octokit (the app's client), with
@@ -307,7 +308,58 @@ describe("FakeGitHub", () => {
     for (const r of fake.requests.slice(before)) r.problems.length = 0;
   });
 
-  test("every other request of these tests was schema-valid", () => {
+  test("answers are validated against GitHub's response schema of their operation and status", async () => {
+    const issuePath = `/repos/${repo.owner}/${repo.repo}/issues`;
+    const { data: issue } = await octokit.rest.issues.create({ ...repo, title: "schema" });
+    expect(responseProblems("GET", `${issuePath}/${issue.number}`, 200, issue)).toEqual([]);
+    // A wrong answer: a required field missing and a number that is a string.
+    const { html_url: _htmlUrl, ...withoutHtmlUrl } = issue;
+    const wrong = { ...withoutHtmlUrl, number: String(issue.number) };
+    const problems = responseProblems("GET", `${issuePath}/${issue.number}`, 200, wrong);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/issues\/get\): response 200 must have required property 'html_url'/),
+        expect.stringMatching(/issues\/get\): response 200\/number must be integer/),
+      ]),
+    );
+    // Errors follow GitHub's error shape where the operation declares one; an undeclared status has no schema.
+    const notFound = { message: "Not Found", documentation_url: "https://docs.github.com/rest" };
+    expect(responseProblems("GET", `${issuePath}/999`, 404, notFound)).toEqual([]);
+    expect(responseProblems("GET", `${issuePath}/999`, 404, { message: 404 })).toEqual([
+      expect.stringContaining("response 404/message must be string"),
+    ]);
+    expect(responseProblems("GET", `${issuePath}/999`, 418, { teapot: true })).toEqual([]);
+    expect(responseProblems("POST", issuePath, 422, { message: "Validation Failed" })).toEqual([
+      expect.stringContaining("response 422 must have required property 'documentation_url'"),
+    ]);
+  });
+
+  test("a route whose answer does not match the schema is recorded as a problem of that request", async () => {
+    const labels = fake.routes.find((r) => r.method === "GET" && r.template.endsWith("/labels/:name"))!;
+    const original = labels.handler;
+    labels.handler = async () => ({ status: 200, body: { name: "bot", color: 7 } });
+    const before = fake.requests.length;
+    try {
+      await octokit.rest.issues.getLabel({ ...repo, name: "bot" });
+    } finally {
+      labels.handler = original;
+    }
+    const [record] = fake.requests.slice(before);
+    expect(record!.status).toBe(200);
+    expect(record!.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("(issues/get-label): response 200 must have required property 'id'"),
+        expect.stringContaining("(issues/get-label): response 200/color must be string"),
+      ]),
+    );
+    expect(fake.problems()).toEqual(record!.problems);
+    record!.problems.length = 0;
+    // The real route answers like GitHub.
+    await octokit.rest.issues.getLabel({ ...repo, name: "bot" });
+    expect(fake.problems()).toEqual([]);
+  });
+
+  test("every other request and answer of these tests was schema-valid", () => {
     expect(fake.problems()).toEqual([]);
     expect(fake.unhandled).toEqual([]);
   });
