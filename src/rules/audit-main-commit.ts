@@ -1,6 +1,5 @@
-import type { PrTitleConfig } from "../config/sections/pr-title.js";
 import { splitPullRequestSuffix } from "./parse-conventional-commit.js";
-import { validatePrTitle, type TitleProblem } from "./validate-pr-title.js";
+import { validatePrTitle, type TitleProblem, type TitleRules } from "./validate-pr-title.js";
 import { inlineCode } from "../util/markdown.js";
 
 /** A commit on the default branch, as the compare API or `git log` gives it. */
@@ -27,11 +26,6 @@ export interface CommitAudit {
   /** How to repair the commit, when it has problems. */
   repair: string | null;
 }
-
-type TitleRules = Pick<
-  PrTitleConfig,
-  "types" | "requireScope" | "scopes" | "subjectCase" | "maxHeaderLength"
->;
 
 const REVERT_AND_RELAND =
   'Revert the commit through a PR titled `revert: <subject>` (GitHub\'s Revert button proposes `Revert "…"`, ' +

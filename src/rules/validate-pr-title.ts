@@ -19,7 +19,8 @@ export interface TitleVerdict {
   suggestion: string | null;
 }
 
-type TitleRules = Pick<
+/** The title rules of the configuration: what validatePrTitle needs. */
+export type TitleRules = Pick<
   PrTitleConfig,
   "types" | "requireScope" | "scopes" | "subjectCase" | "maxHeaderLength"
 >;
