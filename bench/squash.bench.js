@@ -168,7 +168,7 @@ export default async function squashBench({ baselineMs }) {
     "",
     "A push handled end to end by the app (Probot + nock answering GitHub). The minimum is what the audit cannot do",
     "without: config (2), compare pages, one associated-PR lookup per commit, issue lookup + write, and a check lookup +",
-    "write per violating commit. The extra issue lookup is `upsertTrackingIssue` finding the issue again under its lock.",
+    "write per violating commit. The issue found once under the audit's lock is handed to the write (no second lookup).",
     "",
     "| commits pushed | API calls | minimum | ratio | by kind | CPU ms / commit | ratio / commit |",
     "|---|---|---|---|---|---|---|",

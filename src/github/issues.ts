@@ -42,6 +42,14 @@ export async function findTrackingIssue(
 }
 
 /**
+ * What a caller that already looked the issue up (under a lock of its own that covers every writer of this key)
+ * passes, so the issue is not listed a second time: the issue found, or null when there is none.
+ */
+export interface KnownIssue {
+  known?: FoundIssue | null;
+}
+
+/**
  * Creates the tracking issue, or updates the open one with the same key in place (title, body, labels).
  * Serialised per key so that concurrent deliveries end with one issue. Nothing is written when it is unchanged.
  */
@@ -49,10 +57,12 @@ export async function upsertTrackingIssue(
   octokit: Octokit,
   repo: RepoRef,
   issue: TrackingIssue,
+  options: KnownIssue = {},
 ): Promise<{ number: number; action: "created" | "updated" | "unchanged" }> {
   return withKeyedLock(`${repo.owner}/${repo.repo}:issue:${issue.key}`, async () => {
     const body = `${issue.body}\n\n${markerOf(issue.key)}`;
-    const existing = await findTrackingIssue(octokit, repo, issue.key);
+    const existing =
+      options.known !== undefined ? options.known : await findTrackingIssue(octokit, repo, issue.key);
     if (!existing) {
       const { data } = await octokit.rest.issues.create({
         ...repo,
@@ -76,9 +86,11 @@ export async function closeTrackingIssue(
   repo: RepoRef,
   key: string,
   comment: string,
+  options: KnownIssue = {},
 ): Promise<number | null> {
   return withKeyedLock(`${repo.owner}/${repo.repo}:issue:${key}`, async () => {
-    const existing = await findTrackingIssue(octokit, repo, key);
+    const existing =
+      options.known !== undefined ? options.known : await findTrackingIssue(octokit, repo, key);
     if (!existing) return null;
     await octokit.rest.issues.createComment({ ...repo, issue_number: existing.number, body: comment });
     await octokit.rest.issues.update({

@@ -70,16 +70,19 @@ export async function handleSquashAudit(context: Context<"push">): Promise<void>
     if (!entries.length) return null;
     if (isAuditResolved(entries)) {
       if (existing)
-        await closeTrackingIssue(context.octokit, repo, AUDIT_ISSUE_KEY, renderAuditClosingComment(entries));
+        await closeTrackingIssue(context.octokit, repo, AUDIT_ISSUE_KEY, renderAuditClosingComment(entries), {
+          known: existing,
+        });
       return null;
     }
     const body = renderAuditIssue(entries, { defaultBranch, acknowledgeLabel: audit.acknowledgeLabel });
-    const issue = await upsertTrackingIssue(context.octokit, repo, {
-      key: AUDIT_ISSUE_KEY,
-      title: AUDIT_ISSUE_TITLE,
-      body,
-      labels: audit.issueLabels,
-    });
+    // Found above under this lock (the audit is the only writer of this issue): no second lookup.
+    const issue = await upsertTrackingIssue(
+      context.octokit,
+      repo,
+      { key: AUDIT_ISSUE_KEY, title: AUDIT_ISSUE_TITLE, body, labels: audit.issueLabels },
+      { known: existing },
+    );
     return issue.number;
   });
   // 6. A failing "Squash title" check on each violating commit.

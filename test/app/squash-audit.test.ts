@@ -93,7 +93,7 @@ describe("audit of pushes to the default branch", () => {
     const gh = mockGitHub();
     mockAuditReads(gh.api, owner, repo, BEFORE, commits);
     let issueBody = "";
-    gh.api.get(`/repos/${owner}/${repo}/issues`).query(true).times(2).reply(200, []);
+    gh.api.get(`/repos/${owner}/${repo}/issues`).query(true).reply(200, []);
     gh.api
       .post(`/repos/${owner}/${repo}/issues`, (body) => {
         if (typeof body === "object") issueBody = body.body;
@@ -135,7 +135,7 @@ describe("audit of pushes to the default branch", () => {
     const again = mockGitHub();
     mockAuditReads(again.api, owner, repo, BEFORE, commits);
     const openIssue = { number: 42, title: ISSUE_TITLE, body: issueBody, state: "open", labels: [] };
-    again.api.get(`/repos/${owner}/${repo}/issues`).query(true).times(2).reply(200, [openIssue]);
+    again.api.get(`/repos/${owner}/${repo}/issues`).query(true).reply(200, [openIssue]);
     again.api
       .get(`/repos/${owner}/${repo}/commits/${badSha}/check-runs`)
       .query(true)
@@ -176,7 +176,7 @@ describe("audit of pushes to the default branch", () => {
     const seed = mockGitHub();
     mockAuditReads(seed.api, owner, repo, BEFORE, commits);
     let issueBody = "";
-    seed.api.get(`/repos/${owner}/${repo}/issues`).query(true).times(2).reply(200, []);
+    seed.api.get(`/repos/${owner}/${repo}/issues`).query(true).reply(200, []);
     seed.api
       .post(`/repos/${owner}/${repo}/issues`, (body) => {
         if (typeof body === "object") issueBody = body.body;
@@ -203,7 +203,7 @@ describe("audit of pushes to the default branch", () => {
     const gh = mockGitHub();
     mockAuditReads(gh.api, owner, repo, commits.at(-1)!.sha, [revert]);
     const openIssue = { number: 42, title: ISSUE_TITLE, body: issueBody, state: "open", labels: [] };
-    gh.api.get(`/repos/${owner}/${repo}/issues`).query(true).times(2).reply(200, [openIssue]);
+    gh.api.get(`/repos/${owner}/${repo}/issues`).query(true).reply(200, [openIssue]);
     const comments: string[] = [];
     gh.api
       .post(`/repos/${owner}/${repo}/issues/42/comments`, (body) => {
