@@ -8,6 +8,7 @@ import { handleSquashAudit } from "./handlers/handle-squash-audit.js";
 import { handleSquashTitle } from "./handlers/handle-squash-title.js";
 import { handleTagPush } from "./handlers/handle-tag-push.js";
 import { PULL_REQUEST_EVENTS, RERUN_EVENTS } from "./handlers/pull-request-events.js";
+import { configureLocks } from "./runtime/configure-locks.js";
 
 const PULL_REQUEST_CHECK_EVENTS = [...PULL_REQUEST_EVENTS, ...RERUN_EVENTS];
 
@@ -35,5 +36,6 @@ export type FeatureName = keyof typeof FEATURES;
 
 /** gitops-release-bot: wires GitHub events to one handler per feature. */
 export default function gitopsReleaseBot(app: Probot): void {
+  configureLocks();
   for (const wire of Object.values(FEATURES)) wire(app);
 }

@@ -30,7 +30,7 @@ export async function upsertCheckRun(
   options: { asOf?: string | null } = {},
 ): Promise<{ id: number; action: "created" | "updated" | "unchanged" | "stale" }> {
   const key = `${target.owner}/${target.repo}@${target.headSha}#${target.name}`;
-  return withKeyedLock(key, async () => {
+  return withKeyedLock(key, async (lease) => {
     const asOf = options.asOf ? Math.floor(Date.parse(options.asOf) / 1000) : null;
     const externalId = `${fingerprintOf(result)}${asOf ? `@${asOf}` : ""}`;
     const existing = await findCheckRun(octokit, target);
@@ -59,6 +59,7 @@ export async function upsertCheckRun(
     };
     let id: number;
     let action: "created" | "updated";
+    await lease.assertHeld();
     if (existing) {
       await octokit.rest.checks.update({
         owner: target.owner,

@@ -59,10 +59,11 @@ export async function upsertTrackingIssue(
   issue: TrackingIssue,
   options: KnownIssue = {},
 ): Promise<{ number: number; action: "created" | "updated" | "unchanged" }> {
-  return withKeyedLock(`${repo.owner}/${repo.repo}:issue:${issue.key}`, async () => {
+  return withKeyedLock(`${repo.owner}/${repo.repo}:issue:${issue.key}`, async (lease) => {
     const body = `${issue.body}\n\n${markerOf(issue.key)}`;
     const existing =
       options.known !== undefined ? options.known : await findTrackingIssue(octokit, repo, issue.key);
+    await lease.assertHeld();
     if (!existing) {
       const { data } = await octokit.rest.issues.create({
         ...repo,
@@ -88,10 +89,11 @@ export async function closeTrackingIssue(
   comment: string,
   options: KnownIssue = {},
 ): Promise<number | null> {
-  return withKeyedLock(`${repo.owner}/${repo.repo}:issue:${key}`, async () => {
+  return withKeyedLock(`${repo.owner}/${repo.repo}:issue:${key}`, async (lease) => {
     const existing =
       options.known !== undefined ? options.known : await findTrackingIssue(octokit, repo, key);
     if (!existing) return null;
+    await lease.assertHeld();
     await octokit.rest.issues.createComment({ ...repo, issue_number: existing.number, body: comment });
     await octokit.rest.issues.update({
       ...repo,

@@ -59,10 +59,11 @@ export async function upsertReleaseDraft(
   repo: RepoRef,
   draft: ReleaseDraft,
 ): Promise<{ id: number | null; action: ReleaseAction }> {
-  return withKeyedLock(`${repo.owner}/${repo.repo}:release:${draft.tag}`, async () => {
+  return withKeyedLock(`${repo.owner}/${repo.repo}:release:${draft.tag}`, async (lease) => {
     const releases = await findReleasesByTag(octokit, repo, draft.tag);
     const published = releases.find((release) => !release.draft);
     if (published) return { id: published.id, action: "published-untouched" as const };
+    await lease.assertHeld();
     const [existing, ...duplicates] = releases;
     for (const duplicate of duplicates)
       await octokit.rest.repos.deleteRelease({ ...repo, release_id: duplicate.id });
@@ -96,8 +97,9 @@ export async function upsertReleaseDraft(
 
 /** Deletes the draft releases of a deleted tag; published releases stay. Returns the ids deleted. */
 export async function deleteReleaseDrafts(octokit: Octokit, repo: RepoRef, tag: string): Promise<number[]> {
-  return withKeyedLock(`${repo.owner}/${repo.repo}:release:${tag}`, async () => {
+  return withKeyedLock(`${repo.owner}/${repo.repo}:release:${tag}`, async (lease) => {
     const drafts = (await findReleasesByTag(octokit, repo, tag)).filter((release) => release.draft);
+    if (drafts.length) await lease.assertHeld();
     for (const draft of drafts) await octokit.rest.repos.deleteRelease({ ...repo, release_id: draft.id });
     return drafts.map((draft) => draft.id);
   });

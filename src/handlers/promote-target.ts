@@ -26,7 +26,7 @@ import {
   targetDisplayName,
   targetId,
 } from "../rules/plan-promotion.js";
-import { withKeyedLock } from "../util/keyed-lock.js";
+import { type Lease, withKeyedLock } from "../util/keyed-lock.js";
 import { inlineCode } from "../util/markdown.js";
 import { err, ok, type Result } from "../util/result.js";
 
@@ -60,9 +60,9 @@ export function promoteTarget(
   target: PromotionTarget,
 ): Promise<PromotionOutcome> {
   const { repo } = request;
-  return withKeyedLock(`${repo.owner}/${repo.repo}:promotion:${targetId(target)}`, async () => {
+  return withKeyedLock(`${repo.owner}/${repo.repo}:promotion:${targetId(target)}`, async (lease) => {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      const outcome = await attemptPromotion(octokit, request, target);
+      const outcome = await attemptPromotion(octokit, request, target, lease);
       if (outcome !== "conflict") return outcome;
     }
     throw new Error(
@@ -75,6 +75,7 @@ async function attemptPromotion(
   octokit: Octokit,
   request: PromotionRequest,
   target: PromotionTarget,
+  lease: Lease,
 ): Promise<PromotionOutcome | "conflict"> {
   const { repo, tag } = request;
   const id = targetId(target);
@@ -118,6 +119,7 @@ async function attemptPromotion(
   });
   // 4. Write: one commit on the default branch's head, then the branch moves to it in one step (an open PR must
   //    never be left without commits: GitHub would close it for good).
+  await lease.assertHeld();
   await commitFileOnBranch(octokit, repo, {
     branch,
     baseSha,
