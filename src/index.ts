@@ -36,6 +36,6 @@ export type FeatureName = keyof typeof FEATURES;
 
 /** gitops-release-bot: wires GitHub events to one handler per feature. */
 export default function gitopsReleaseBot(app: Probot): void {
-  configureLocks();
+  configureLocks(app.log);
   for (const wire of Object.values(FEATURES)) wire(app);
 }

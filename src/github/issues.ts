@@ -63,8 +63,8 @@ export async function upsertTrackingIssue(
     const body = `${issue.body}\n\n${markerOf(issue.key)}`;
     const existing =
       options.known !== undefined ? options.known : await findTrackingIssue(octokit, repo, issue.key);
-    await lease.assertHeld();
     if (!existing) {
+      await lease.assertHeld();
       const { data } = await octokit.rest.issues.create({
         ...repo,
         title: issue.title,
@@ -76,6 +76,7 @@ export async function upsertTrackingIssue(
     if (existing.title === issue.title && existing.body === body) {
       return { number: existing.number, action: "unchanged" as const };
     }
+    await lease.assertHeld();
     await octokit.rest.issues.update({ ...repo, issue_number: existing.number, title: issue.title, body });
     return { number: existing.number, action: "updated" as const };
   });

@@ -63,8 +63,12 @@ export async function upsertReleaseDraft(
     const releases = await findReleasesByTag(octokit, repo, draft.tag);
     const published = releases.find((release) => !release.draft);
     if (published) return { id: published.id, action: "published-untouched" as const };
-    await lease.assertHeld();
     const [existing, ...duplicates] = releases;
+    const unchanged =
+      existing?.body === draft.body &&
+      existing.name === draft.name &&
+      existing.prerelease === draft.prerelease;
+    if (duplicates.length || !unchanged) await lease.assertHeld();
     for (const duplicate of duplicates)
       await octokit.rest.repos.deleteRelease({ ...repo, release_id: duplicate.id });
     if (!existing) {
@@ -78,12 +82,7 @@ export async function upsertReleaseDraft(
       });
       return { id: data.id, action: "created" as const };
     }
-    if (
-      existing.body === draft.body &&
-      existing.name === draft.name &&
-      existing.prerelease === draft.prerelease
-    )
-      return { id: existing.id, action: "unchanged" as const };
+    if (unchanged) return { id: existing.id, action: "unchanged" as const };
     await octokit.rest.repos.updateRelease({
       ...repo,
       release_id: existing.id,

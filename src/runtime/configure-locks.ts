@@ -1,19 +1,21 @@
 import { Redis } from "ioredis";
+import type { Probot } from "probot";
 import { createLocalLock, createRedisLock, useKeyedLock } from "../util/keyed-lock.js";
 
 /**
  * Chooses where identity locks live: in Redis when `REDIS_URL` is set (every replica sharing that Redis serialises
- * look-up-then-create on the same artifact), in-process otherwise. Returns the Redis client so the caller can close
- * it on shutdown, or null.
+ * look-up-then-create on the same artifact), in-process otherwise.
  */
-export function configureLocks(env: NodeJS.ProcessEnv = process.env): Redis | null {
+export function configureLocks(log: Probot["log"], env: NodeJS.ProcessEnv = process.env): void {
   const url = env.REDIS_URL;
-  if (!url) {
-    useKeyedLock(createLocalLock());
-    return null;
-  }
-  // A lock request must fail (and the job be retried) rather than queue forever while Redis is away.
-  const redis = new Redis(url, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
+  if (!url) return useKeyedLock(createLocalLock());
+  // While Redis is away a lock request fails after 3 reconnection attempts (the delivery then fails visibly with
+  // a 500) instead of waiting without end.
+  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  // Without a listener, ioredis prints every connection error unstructured; REDIS_URL may hold a password, and
+  // ioredis' error messages name only host and port.
+  redis.on("error", (error: Error) =>
+    log.error({ err: error, source: "redis-lock" }, "Redis for identity locks"),
+  );
   useKeyedLock(createRedisLock(redis));
-  return redis;
 }

@@ -17,8 +17,9 @@ export interface Lease {
 export class LockLostError extends Error {
   constructor(readonly key: string) {
     super(
-      `Lost the lock on "${key}" before writing: it expired and another replica holds it now; ` +
-        `this attempt writes nothing and is retried.`,
+      `Lost the lock on "${key}" before writing: it expired (the holder was paused longer than the lock's ` +
+        `life) and another instance holds it now, so this delivery writes nothing here. If the artifact stays ` +
+        `stale, redeliver the webhook from the App's advanced settings.`,
     );
     this.name = "LockLostError";
   }
@@ -69,8 +70,6 @@ const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call
 const EXTEND = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 // Acquire and take the next fencing token in one step, so tokens are ordered exactly like acquisitions.
 const ACQUIRE = `if redis.call("set", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return redis.call("incr", KEYS[2]) else return 0 end`;
-// Held = our token is the lock's value AND no newer fence was handed out (covers expiry followed by re-acquire).
-const HELD = `if redis.call("get", KEYS[1]) == ARGV[1] and redis.call("get", KEYS[2]) == ARGV[2] then return 1 else return 0 end`;
 
 /**
  * Identity lock shared by every replica through Redis (SET NX PX with a random token, a fencing counter, renewal
@@ -96,7 +95,9 @@ export function createRedisLock(redis: Redis, options: RedisLockOptions = {}): K
         if (fence > 0) break;
         if (Date.now() > deadline) {
           throw new Error(
-            `Timed out after ${waitMs} ms waiting for the lock on "${key}"; the job is retried.`,
+            `Timed out after ${waitMs} ms waiting for the lock on "${key}" in Redis: another instance holds it ` +
+              `(a lock lives ${ttlMs} ms without renewal) or Redis does not answer. Check REDIS_URL's server, ` +
+              `then redeliver the webhook from the App's advanced settings.`,
           );
         }
         await sleep(delay + Math.random() * delay);
@@ -110,9 +111,9 @@ export function createRedisLock(redis: Redis, options: RedisLockOptions = {}): K
       timer?.unref();
       const lease: Lease = {
         fence,
+        // Our token is still the value: nobody acquired since (SET NX), so no newer fence exists either.
         assertHeld: async () => {
-          const held = Number(await redis.eval(HELD, 2, lockKey, fenceKey, token, String(fence)));
-          if (held !== 1) throw new LockLostError(key);
+          if ((await redis.get(lockKey)) !== token) throw new LockLostError(key);
         },
       };
       try {

@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { freePort } from "../../demo/lib/app-process.js";
 
 export interface TestRedis {
   url: string;
@@ -35,7 +35,7 @@ export async function startTestRedis(): Promise<TestRedis> {
         "or set TEST_REDIS_URL=redis://127.0.0.1:<port>.",
     );
   }
-  const port = await freePort();
+  const port = (await freePort()) as number;
   const dir = mkdtempSync(join(tmpdir(), "redis-"));
   const server: ChildProcess = spawn(
     "redis-server",
@@ -56,15 +56,4 @@ export async function startTestRedis(): Promise<TestRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
