@@ -22,7 +22,9 @@ export interface DeliveryJob {
 
 /** What the worker tells the queue after one attempt. */
 export type AttemptOutcome =
-  | { kind: "done" }
+  /** Finished. `failed` lists features that failed for good (and reported it): the delivery id is then forgotten, so
+   *  that redelivering it after fixing the cause runs it again. */
+  | { kind: "done"; failed: string[] }
   /** Some features failed transiently: run the job again after `delayMs` with only `features`. */
   | { kind: "retry"; delayMs: number; features: string[]; reason: string };
 
@@ -36,7 +38,8 @@ export interface QueueCounts {
 }
 
 export interface JobQueue {
-  /** Stores the job, or resolves without change when a job with that id is queued, running or recently done. Rejects
+  /** Stores the job, or resolves without change when a job with that id is queued, running or recently done without
+   *  failures. Rejects
    *  when the job could not be stored (the webhook then answers 5xx so GitHub records the delivery as failed). */
   add(job: DeliveryJob): Promise<void>;
   /** Starts running jobs with `run`. */

@@ -18,10 +18,26 @@ export class LockLostError extends Error {
   constructor(readonly key: string) {
     super(
       `Lost the lock on "${key}" before writing: it expired (the holder was paused longer than the lock's ` +
-        `life) and another instance holds it now, so this delivery writes nothing here. If the artifact stays ` +
-        `stale, redeliver the webhook from the App's advanced settings.`,
+        `life) and another instance holds it now, so this attempt writes nothing here; the job is retried and ` +
+        `decides again on fresh data.`,
     );
     this.name = "LockLostError";
+  }
+}
+
+/** The key stayed busy for the whole wait: the job is retried later (see classify-failure.ts). */
+export class LockTimeoutError extends Error {
+  constructor(
+    readonly key: string,
+    waitMs: number,
+    ttlMs: number,
+  ) {
+    super(
+      `Timed out after ${waitMs} ms waiting for the lock on "${key}" in Redis: another instance holds it ` +
+        `(a lock lives ${ttlMs} ms without renewal) or Redis does not answer. The job is retried; if this ` +
+        `persists, check REDIS_URL's server.`,
+    );
+    this.name = "LockTimeoutError";
   }
 }
 
@@ -94,11 +110,7 @@ export function createRedisLock(redis: Redis, options: RedisLockOptions = {}): K
         fence = Number(await redis.eval(ACQUIRE, 2, lockKey, fenceKey, token, String(ttlMs)));
         if (fence > 0) break;
         if (Date.now() > deadline) {
-          throw new Error(
-            `Timed out after ${waitMs} ms waiting for the lock on "${key}" in Redis: another instance holds it ` +
-              `(a lock lives ${ttlMs} ms without renewal) or Redis does not answer. Check REDIS_URL's server, ` +
-              `then redeliver the webhook from the App's advanced settings.`,
-          );
+          throw new LockTimeoutError(key, waitMs, ttlMs);
         }
         await sleep(delay + Math.random() * delay);
       }

@@ -82,9 +82,24 @@ describe('"PR title" check', () => {
       .get(`/repos/${e.owner}/${e.repo}/commits/${e.sha}/check-runs`)
       .query(true)
       .reply(200, { total_count: 1, check_runs: [{ ...existing, external_id: updates[0]!.external_id }] });
-    await probot.receive({ name: "pull_request", id: "2", payload: structuredClone(e.payload) } as never);
+    // A different delivery (the fingerprint, not the queue, prevents the write).
+    await probot.receive({ name: "pull_request", id: "2b", payload: structuredClone(e.payload) } as never);
     gh.finish();
     expect(updates).toHaveLength(1);
+  });
+
+  test("a redelivery of the same delivery id is not run again (the queue remembers finished deliveries)", async () => {
+    const e = pullRequestEvent("edited", "feat: add x");
+    const gh = mockGitHub();
+    mockNoConfig(gh.api, e.owner, e.repo);
+    const runs: Array<Record<string, unknown>> = [];
+    mockCreateCheckRun(gh.api, e.owner, e.repo, e.sha, runs);
+    await probot.receive({ name: "pull_request", id: "same-guid", payload: e.payload } as never);
+    const before = gh.requests.length;
+    await probot.receive({ name: "pull_request", id: "same-guid", payload: structuredClone(e.payload) } as never);
+    gh.finish();
+    expect(runs).toHaveLength(1);
+    expect(gh.requests).toHaveLength(before);
   });
 
   test("an old delivery redelivered after the title changed does not overwrite the newer verdict", async () => {
@@ -137,8 +152,9 @@ describe('"PR title" check', () => {
       })
       .reply(201, { id: 9 });
     await Promise.all([
-      probot.receive({ name: "pull_request", id: "3", payload: e.payload } as never),
-      probot.receive({ name: "pull_request", id: "3", payload: structuredClone(e.payload) } as never),
+      // Two deliveries of the same change (GitHub may send an event twice under different GUIDs).
+      probot.receive({ name: "pull_request", id: "3a", payload: e.payload } as never),
+      probot.receive({ name: "pull_request", id: "3b", payload: structuredClone(e.payload) } as never),
     ]);
     gh.finish();
     expect(created).toHaveLength(1);

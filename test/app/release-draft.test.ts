@@ -130,8 +130,8 @@ describe("release drafts from version tags", () => {
       .query({ per_page: "100" })
       .reply(200, [release(7, "v0.0.3", true, V003_BODY)]);
     await Promise.all([
-      probot.receive({ name: "push", id: "d1", payload: tagPush("v0.0.3") } as never),
-      probot.receive({ name: "push", id: "d1", payload: tagPush("v0.0.3") } as never),
+      probot.receive({ name: "push", id: "d1a", payload: tagPush("v0.0.3") } as never),
+      probot.receive({ name: "push", id: "d1b", payload: tagPush("v0.0.3") } as never),
     ]);
     gh.finish();
     expect(gh.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`)).toEqual([

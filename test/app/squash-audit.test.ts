@@ -130,7 +130,8 @@ describe("audit of pushes to the default branch", () => {
     expect(issueBody.match(/^### /gm)).toHaveLength(1);
     expect(issueBody).toContain("<!-- gitops-release-bot:squash-audit -->");
 
-    // The same push delivered again (a new payload object, as Probot receives it).
+    // The same push delivered again under another GUID (a second replica's queue, or GitHub sending it twice):
+    // the artifacts' fingerprints, not the queue, keep it from writing.
     resetNock();
     const again = mockGitHub();
     mockAuditReads(again.api, owner, repo, BEFORE, commits);
@@ -151,7 +152,7 @@ describe("audit of pushes to the default branch", () => {
           },
         ],
       });
-    await probot.receive({ name: "push", id: "p1", payload: structuredClone(payload) } as never);
+    await probot.receive({ name: "push", id: "p1-again", payload: structuredClone(payload) } as never);
     again.finish();
     expect(writes(again.requests)).toEqual([]);
   });

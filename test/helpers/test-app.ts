@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
-import app, { FEATURES, type FeatureName } from "../../src/index.js";
+import { createGitopsReleaseBot, type AppOptions, type FeatureName } from "../../src/index.js";
+import { createMemoryQueue } from "../../src/runtime/memory-queue.js";
 
 let privateKey: string | undefined;
 
@@ -19,7 +20,10 @@ export const TEST_APP_ID = 123;
  * `features` loads only those features' listeners, so a test of one check need not mock every other feature that
  * listens to the same event; without it, the whole app.
  */
-export async function createTestApp(features?: FeatureName[]): Promise<Probot> {
+export async function createTestApp(
+  features?: FeatureName[],
+  options: Omit<AppOptions, "features" | "queue"> = {},
+): Promise<Probot> {
   const probot = new Probot({
     appId: TEST_APP_ID,
     privateKey: testPrivateKey(),
@@ -32,6 +36,23 @@ export async function createTestApp(features?: FeatureName[]): Promise<Probot> {
       throttle: { enabled: false },
     })),
   });
-  await probot.load(features ? (p: Probot) => features.forEach((name) => FEATURES[name](p)) : app);
+  // The real runtime on the in-process queue, without retry delays (a failure is final at once: RETRY_DEADLINE 0).
+  const queue = createMemoryQueue();
+  await probot.load(
+    createGitopsReleaseBot({
+      ...options,
+      ...(features ? { features } : {}),
+      queue,
+      env: { RETRY_DEADLINE_MINUTES: "0", ...options.env },
+      keepLocks: options.keepLocks ?? features !== undefined,
+    }),
+  );
+  // `receive` answers once the delivery is queued, as the webhook route does; tests assert on what the features
+  // wrote, so here it also waits until the queue has run everything.
+  const receive = probot.receive.bind(probot);
+  probot.receive = async (event) => {
+    await receive(event);
+    await queue.idle();
+  };
   return probot;
 }

@@ -1,0 +1,106 @@
+import type { Context } from "probot";
+import { upsertCheckRun } from "./github/checks.js";
+import { upsertTrackingIssue } from "./github/issues.js";
+import { CONFIG_CHECK, handleConfigCheck } from "./handlers/handle-config-check.js";
+import { FOLDER_LAYOUT_CHECK, handleFolderLayout } from "./handlers/handle-folder-layout.js";
+import { handleMergeGroup } from "./handlers/handle-merge-group.js";
+import { handlePrTitle, PR_TITLE_CHECK } from "./handlers/handle-pr-title.js";
+import { handlePromoteCommand, handleReleasePublished } from "./handlers/handle-promotion.js";
+import { handleSquashAudit } from "./handlers/handle-squash-audit.js";
+import { handleSquashTitle, SQUASH_TITLE_CHECK } from "./handlers/handle-squash-title.js";
+import { handleTagPush } from "./handlers/handle-tag-push.js";
+import { PULL_REQUEST_EVENTS, RERUN_EVENTS } from "./handlers/pull-request-events.js";
+import { failureIssue, reportFailedCheck, type PermanentFailure } from "./report/failure-report.js";
+
+const PULL_REQUEST_CHECK_EVENTS = [...PULL_REQUEST_EVENTS, ...RERUN_EVENTS];
+
+// Handlers are typed by the events they take; the runtime hands each the context of an event it subscribed to.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Handler = (context: any) => Promise<void>;
+
+export interface Feature {
+  /** `event` or `event.action` names, and the handler each runs. */
+  on: Array<{ events: readonly string[]; handle: Handler }>;
+  /** Makes a failure that retrying cannot fix visible where this feature's users look. */
+  reportFailure: (context: Context, failure: PermanentFailure) => Promise<void>;
+}
+
+/** Check features conclude their own check run with the reason, on the commit the event was about. */
+const onCheckRun =
+  (name: string) =>
+  async (context: Context, failure: PermanentFailure): Promise<void> => {
+    const headSha = headShaOf(context.payload as Record<string, any>);
+    if (!headSha) return;
+    await upsertCheckRun(
+      context.octokit,
+      { ...context.repo(), name, headSha },
+      reportFailedCheck(name, failure),
+    );
+  };
+
+/** Repository-level features say it in their tracking issue, updated in place. */
+const inIssue =
+  (key: string, title: string) =>
+  async (context: Context, failure: PermanentFailure): Promise<void> => {
+    await upsertTrackingIssue(context.octokit, context.repo(), failureIssue({ key, title }, failure));
+  };
+
+/**
+ * Each feature's event wiring and failure report. Every feature runs on its own within a delivery, so one failing
+ * feature never blocks another, and a retry re-runs only the features that failed; tests load a subset by name.
+ */
+export const FEATURES = {
+  prTitle: {
+    on: [{ events: PULL_REQUEST_CHECK_EVENTS, handle: handlePrTitle }],
+    reportFailure: onCheckRun(PR_TITLE_CHECK),
+  },
+  configCheck: {
+    on: [{ events: PULL_REQUEST_CHECK_EVENTS, handle: handleConfigCheck }],
+    reportFailure: onCheckRun(CONFIG_CHECK),
+  },
+  folderLayout: {
+    on: [{ events: PULL_REQUEST_CHECK_EVENTS, handle: handleFolderLayout }],
+    reportFailure: onCheckRun(FOLDER_LAYOUT_CHECK),
+  },
+  squashTitle: {
+    on: [
+      { events: PULL_REQUEST_CHECK_EVENTS, handle: handleSquashTitle },
+      { events: ["merge_group.checks_requested"], handle: handleMergeGroup },
+    ],
+    reportFailure: onCheckRun(SQUASH_TITLE_CHECK),
+  },
+  mainAudit: {
+    on: [{ events: ["push"], handle: handleSquashAudit }],
+    reportFailure: inIssue("main-audit", "audit the commits pushed to the default branch"),
+  },
+  releaseDraft: {
+    on: [{ events: ["push"], handle: handleTagPush }],
+    reportFailure: inIssue("release-draft", "draft a release for a pushed tag"),
+  },
+  promotion: {
+    on: [
+      { events: ["release.published"], handle: handleReleasePublished },
+      { events: ["issue_comment.created"], handle: handlePromoteCommand },
+    ],
+    reportFailure: inIssue("promotion", "open the promotion pull request"),
+  },
+} satisfies Record<string, Feature>;
+
+export type FeatureName = keyof typeof FEATURES;
+
+/** The handlers of `feature` that take this event (`name` plus the payload's `action`). */
+export function handlersFor(feature: Feature, name: string, action: unknown): Handler[] {
+  const keys = typeof action === "string" ? [name, `${name}.${action}`] : [name];
+  return feature.on.filter((s) => s.events.some((e) => keys.includes(e))).map((s) => s.handle);
+}
+
+/** The commit a check-related event is about, for writing a check run on it. */
+export function headShaOf(payload: Record<string, any>): string | null {
+  return (
+    payload.pull_request?.head?.sha ??
+    payload.check_run?.head_sha ??
+    payload.check_suite?.head_sha ??
+    payload.merge_group?.head_sha ??
+    null
+  );
+}

@@ -1,0 +1,126 @@
+import type { Context, Probot } from "probot";
+import { handlersFor, type Feature } from "../features.js";
+import type { PermanentFailure } from "../report/failure-report.js";
+import { classifyFailure, retryDelayMs, type FailureClass } from "./classify-failure.js";
+import type { AttemptOutcome, DeliveryJob, JobRunner } from "./job-queue.js";
+
+type Logger = Probot["log"];
+
+export interface RunnerOptions {
+  features: Record<string, Feature>;
+  /** Builds the context handlers get: an installation client for the job's installation, a logger bound to it. */
+  contextFor: (job: DeliveryJob) => Promise<Context>;
+  log: Logger;
+  /** Transient failures are retried until the delivery is this old; then they are reported like permanent ones. */
+  retryDeadlineMs: number;
+  /** Backoff window of the first retry (doubles per attempt, with jitter). */
+  retryBaseMs?: number;
+  now?: () => number;
+  /** Counts outcomes, for /metrics. */
+  onOutcome?: (outcome: "done" | "retry" | "failed", feature: string) => void;
+}
+
+/**
+ * Runs one attempt of a delivery: every pending feature's handlers, side by side. Features that fail transiently are
+ * handed back for a retry (until the deadline); the others are done, and a permanent failure is reported by the
+ * feature itself (its check run or tracking issue), so nothing ends only in a log line.
+ */
+export function createDeliveryRunner(options: RunnerOptions): JobRunner {
+  const now = options.now ?? Date.now;
+  return async (job: DeliveryJob, attempt: number): Promise<AttemptOutcome> => {
+    const log = options.log.child({ id: job.id, name: job.name, attempt });
+    // 1. The installation client (minting its token can itself fail transiently).
+    let context: Context;
+    try {
+      context = await options.contextFor(job);
+    } catch (error) {
+      const failure = classifyFailure(error, now());
+      return decide(job, attempt, log, [{ feature: "*", failure, error }], job.features);
+    }
+    // 2. Every pending feature, each on its own.
+    const failures: Array<{ feature: string; failure: FailureClass; error: unknown }> = [];
+    await Promise.all(
+      job.features.map(async (name) => {
+        const feature = options.features[name];
+        if (!feature) return;
+        try {
+          for (const handle of handlersFor(feature, job.name, job.payload.action)) await handle(context);
+          options.onOutcome?.("done", name);
+        } catch (error) {
+          failures.push({ feature: name, failure: classifyFailure(error, now()), error });
+        }
+      }),
+    );
+    // 3. Retry the transient ones, report the rest where users look.
+    const outcome = decide(job, attempt, log, failures, job.features);
+    const retried = outcome.kind === "retry" ? outcome.features : [];
+    for (const { feature: name, failure, error } of failures) {
+      if (retried.includes(name)) continue;
+      await reportPermanent(context, name, failure, error, job, attempt, log);
+    }
+    return outcome;
+  };
+
+  function decide(
+    job: DeliveryJob,
+    attempt: number,
+    log: Logger,
+    failures: Array<{ feature: string; failure: FailureClass; error: unknown }>,
+    pending: string[],
+  ): AttemptOutcome {
+    const at = now();
+    const transient = failures.filter(
+      (f): f is { feature: string; failure: Extract<FailureClass, { kind: "transient" }>; error: unknown } =>
+        f.failure.kind === "transient",
+    );
+    if (!transient.length) {
+      if (failures.some((f) => f.feature === "*")) {
+        // No client at all and a permanent reason (the installation is gone): nothing can be written anywhere.
+        log.error({ reason: failures[0]!.failure.reason }, "delivery dropped: no installation client");
+      }
+      return { kind: "done", failed: failures.map((f) => f.feature) };
+    }
+    const delayMs = Math.max(...transient.map((f) => retryDelayMs(attempt, f.failure, at, { baseMs: options.retryBaseMs })));
+    if (at + delayMs > job.receivedAt + options.retryDeadlineMs) {
+      return { kind: "done", failed: failures.map((f) => f.feature) };
+    }
+    const features = transient.some((f) => f.feature === "*") ? pending : transient.map((f) => f.feature);
+    for (const f of transient) options.onOutcome?.("retry", f.feature);
+    log.warn(
+      { features, delayMs, reasons: transient.map((f) => f.failure.reason) },
+      `retrying ${features.join(", ")} in ${Math.round(delayMs / 1000)} s`,
+    );
+    return { kind: "retry", delayMs, features, reason: transient.map((f) => f.failure.reason).join("; ") };
+  }
+
+  async function reportPermanent(
+    context: Context,
+    name: string,
+    failure: FailureClass,
+    error: unknown,
+    job: DeliveryJob,
+    attempt: number,
+    log: Logger,
+  ): Promise<void> {
+    options.onOutcome?.("failed", name);
+    const report: PermanentFailure = {
+      reason: failure.kind === "permanent" ? failure.reason : `${failure.reason}, until the retry deadline passed`,
+      fix:
+        failure.kind === "permanent"
+          ? failure.fix
+          : "GitHub or the network kept failing for longer than the retry deadline (RETRY_DEADLINE_MINUTES).",
+      attempts: attempt,
+      deliveryId: job.id,
+      event: typeof job.payload.action === "string" ? `${job.name}.${job.payload.action}` : job.name,
+    };
+    log.error({ err: error, feature: name, reason: report.reason }, `${name} failed for good`);
+    const feature = options.features[name];
+    if (!feature || !("repository" in job.payload)) return;
+    try {
+      await feature.reportFailure(context, report);
+    } catch (reportError) {
+      // The report itself failed (often the same missing permission): the log is all that is left.
+      log.error({ err: reportError, feature: name }, `${name}: could not report the failure on GitHub either`);
+    }
+  }
+}

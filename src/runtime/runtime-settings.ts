@@ -1,0 +1,48 @@
+/** The runtime's environment variables, read once at start (documented in docs/configuration.md, "Runtime"). */
+export interface RuntimeSettings {
+  /** BullMQ and Redis locks when set; the in-process queue otherwise. */
+  redisUrl: string | null;
+  /** Jobs one replica runs at the same time. */
+  concurrency: number;
+  /** Transient failures are retried until a delivery is this old. */
+  retryDeadlineMs: number;
+  /** First retry's backoff window (doubles per attempt, full jitter, capped at 5 minutes). */
+  retryBaseMs: number;
+  /** On SIGTERM, running jobs get this long to finish; the rest stay queued. */
+  shutdownDeadlineMs: number;
+  /** BullMQ job lock life; a job whose replica died is taken over after at most about twice this. */
+  jobLockMs: number;
+}
+
+const NUMBERS = {
+  QUEUE_CONCURRENCY: { default: 8, min: 1, max: 256, unit: 1 },
+  RETRY_DEADLINE_MINUTES: { default: 360, min: 0, max: 7 * 24 * 60, unit: 60_000 },
+  RETRY_BASE_SECONDS: { default: 2, min: 0.01, max: 600, unit: 1000 },
+  SHUTDOWN_DEADLINE_SECONDS: { default: 25, min: 0, max: 3600, unit: 1000 },
+  JOB_LOCK_SECONDS: { default: 30, min: 1, max: 600, unit: 1000 },
+} as const;
+
+/** Reads and checks the settings; a bad value stops the start with a message that quotes it. */
+export function readRuntimeSettings(env: NodeJS.ProcessEnv): RuntimeSettings {
+  const number = (name: keyof typeof NUMBERS): number => {
+    const spec = NUMBERS[name];
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === "") return spec.default * spec.unit;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < spec.min || value > spec.max) {
+      throw new Error(
+        `${name}=${JSON.stringify(raw)} is not a number from ${spec.min} to ${spec.max}; ` +
+          `unset it for the default (${spec.default}).`,
+      );
+    }
+    return value * spec.unit;
+  };
+  return {
+    redisUrl: env.REDIS_URL?.trim() || null,
+    concurrency: number("QUEUE_CONCURRENCY"),
+    retryDeadlineMs: number("RETRY_DEADLINE_MINUTES"),
+    retryBaseMs: number("RETRY_BASE_SECONDS"),
+    shutdownDeadlineMs: number("SHUTDOWN_DEADLINE_SECONDS"),
+    jobLockMs: number("JOB_LOCK_SECONDS"),
+  };
+}

@@ -1,0 +1,182 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Context, type Probot } from "probot";
+import { Counter, Gauge, Registry } from "prom-client";
+import { FEATURES, handlersFor, type Feature } from "../features.js";
+import { createBullmqQueue } from "./bullmq-queue.js";
+import { configureLocks } from "./configure-locks.js";
+import type { DeliveryJob, JobQueue } from "./job-queue.js";
+import { createMemoryQueue } from "./memory-queue.js";
+import { readRuntimeSettings, type RuntimeSettings } from "./runtime-settings.js";
+import { createDeliveryRunner } from "./run-delivery.js";
+
+export interface RuntimeOptions {
+  /** Which features run (default: all). */
+  features?: Record<string, Feature>;
+  env?: NodeJS.ProcessEnv;
+  /** A queue to use instead of the one the environment selects (tests). */
+  queue?: JobQueue;
+  /** Probot's `addHandler` (only under `probot run`): adds /healthz, /readyz and /metrics. */
+  addHandler?: (handler: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>) => void;
+  /** Keep the identity lock already configured (tests that pick their own). */
+  keepLocks?: boolean;
+  /** Install the SIGTERM handler that drains the queue and exits (default: true under `probot run`). */
+  handleSignals?: boolean;
+}
+
+export interface Runtime {
+  queue: JobQueue;
+  settings: RuntimeSettings;
+  /** Stops taking deliveries, lets running jobs finish up to the shutdown deadline, closes connections. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * The app's runtime: the webhook listener only turns a delivery into a job and stores it (the webhook's answer
+ * waits for nothing else), a worker runs the features from the queue with retries, and SIGTERM drains it.
+ */
+export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime {
+  const env = options.env ?? process.env;
+  const settings = readRuntimeSettings(env);
+  const features = options.features ?? FEATURES;
+  if (!options.keepLocks) configureLocks(app.log, env);
+  const onError = (error: unknown, source: string) =>
+    app.log.error({ err: error, source }, `queue: ${source}`);
+  const queue =
+    options.queue ??
+    (settings.redisUrl
+      ? createBullmqQueue(settings.redisUrl, {
+          concurrency: settings.concurrency,
+          lockDurationMs: settings.jobLockMs,
+          stalledIntervalMs: settings.jobLockMs,
+          onError,
+        })
+      : createMemoryQueue({ concurrency: settings.concurrency, onError: (error) => onError(error, "runner") }));
+
+  const metrics = createMetrics(queue);
+  queue.start(
+    createDeliveryRunner({
+      features,
+      log: app.log,
+      retryDeadlineMs: settings.retryDeadlineMs,
+      retryBaseMs: settings.retryBaseMs,
+      contextFor: async (job) => {
+        const installationId = (job.payload.installation as { id?: number } | undefined)?.id;
+        const octokit = await app.auth(installationId);
+        const event = { id: job.id, name: job.name, payload: job.payload } as ConstructorParameters<typeof Context>[0];
+        return new Context(event, octokit, app.log.child({ id: job.id, name: job.name }));
+      },
+      onOutcome: (outcome, feature) => metrics.outcomes.inc({ outcome, feature }),
+    }),
+  );
+
+  let draining = false;
+  // 1. Receive: turn the delivery into a job for the features that take it, and store it. A failed store throws,
+  //    so the webhook answers 500 and GitHub records the delivery as failed (the redelivery sweep then resends it).
+  app.onAny(async (context) => {
+    const job = jobOf(context, features);
+    if (!job) return;
+    if (draining) throw new Error("shutting down: not taking deliveries; GitHub will record this one as failed");
+    await queue.add(job);
+    metrics.received.inc({ event: job.name });
+  });
+
+  addRoutes(options.addHandler, async (req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method !== "GET") return false;
+    if (path === "/healthz") return answer(res, 200, "ok\n");
+    if (path === "/readyz") {
+      if (draining) return answer(res, 503, "shutting down\n");
+      try {
+        await queue.counts();
+        return answer(res, 200, "ready\n");
+      } catch (error) {
+        return answer(res, 503, `queue unavailable: ${error instanceof Error ? error.message : error}\n`);
+      }
+    }
+    if (path === "/metrics") {
+      try {
+        return answer(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
+      } catch (error) {
+        return answer(res, 500, `metrics unavailable: ${error instanceof Error ? error.message : error}\n`);
+      }
+    }
+    return false;
+  });
+
+  const shutdown = async () => {
+    draining = true;
+    await queue.close(settings.shutdownDeadlineMs);
+  };
+  if (options.handleSignals) {
+    process.once("SIGTERM", () => {
+      app.log.info({ deadlineMs: settings.shutdownDeadlineMs }, "SIGTERM: draining the queue, then exiting");
+      shutdown()
+        .then(() => process.exit(0))
+        .catch((error) => {
+          app.log.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        });
+    });
+  }
+  return { queue, settings, shutdown };
+}
+
+/** Probot's `load` outside a server (tests) hands a handler adder that throws "No server instance". */
+function addRoutes(
+  addHandler: RuntimeOptions["addHandler"],
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>,
+): void {
+  try {
+    addHandler?.(handler);
+  } catch {
+    // No HTTP server: nothing to route.
+  }
+}
+
+/** The job for a delivery, or null when no feature takes this event. */
+export function jobOf(
+  context: { id: string; name: string; payload: unknown },
+  features: Record<string, Feature>,
+): DeliveryJob | null {
+  const payload = context.payload as Record<string, unknown>;
+  const names = Object.entries(features)
+    .filter(([, feature]) => handlersFor(feature, context.name, payload.action).length > 0)
+    .map(([name]) => name);
+  if (!names.length) return null;
+  return { id: context.id, name: context.name, payload, features: names, receivedAt: Date.now() };
+}
+
+function answer(res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8"): true {
+  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+  res.end(body);
+  return true;
+}
+
+function createMetrics(queue: JobQueue) {
+  const registry = new Registry();
+  return {
+    registry,
+    received: new Counter({
+      name: "grb_deliveries_received_total",
+      help: "Webhook deliveries stored as jobs, by event",
+      labelNames: ["event"],
+      registers: [registry],
+    }),
+    outcomes: new Counter({
+      name: "grb_feature_runs_total",
+      help: "Feature runs by outcome: done, retry (transient failure, retried later), failed (reported on GitHub)",
+      labelNames: ["feature", "outcome"],
+      registers: [registry],
+    }),
+    queue: new Gauge({
+      name: "grb_queue_jobs",
+      help: "Jobs in the queue by state (waiting, active, delayed, failed); with Redis, across every replica",
+      labelNames: ["state"],
+      registers: [registry],
+      async collect() {
+        const counts = await queue.counts();
+        for (const [state, value] of Object.entries(counts)) this.set({ state }, value);
+      },
+    }),
+  };
+}
