@@ -186,6 +186,84 @@ export function defineRoutes(fake) {
     "app",
   );
 
+  // -------------------------------------------------------------- the App's webhook delivery log (app JWT)
+  /** @param {string} id */
+  const deliveryOr404 = (id) => {
+    const entry = fake.deliveryLog.find((e) => e.item.id === Number(id));
+    if (!entry) throw new HttpError(404, "Not Found");
+    return entry;
+  };
+  // Newest first, paginated by an opaque `cursor` (GitHub's look like `v1_12077215967`) and a `Link` header with
+  // `rel="next"` only; `status=success|failure` splits on status_code 200-399 / 400-599.
+  route(
+    "GET",
+    "/app/hook/deliveries",
+    async (ctx) => {
+      const perPage = Math.min(Math.max(Number(ctx.query.get("per_page") ?? 30) || 30, 1), 100);
+      const wanted = ctx.query.get("status");
+      if (wanted !== null && wanted !== "success" && wanted !== "failure") {
+        throw validationFailed("status", "invalid", "status must be success or failure");
+      }
+      const cursor = ctx.query.get("cursor");
+      let from = Infinity;
+      if (cursor !== null && cursor !== "") {
+        const m = /^v1_(\d+)$/.exec(cursor);
+        if (!m) throw new HttpError(400, "Invalid cursor");
+        from = Number(m[1]);
+      }
+      const matching = [...fake.deliveryLog]
+        .reverse()
+        .map((e) => e.item)
+        .filter((item) => {
+          if (wanted === "success") return item.status_code >= 200 && item.status_code <= 399;
+          if (wanted === "failure") return item.status_code >= 400 && item.status_code <= 599;
+          return true;
+        })
+        .filter((item) => item.id <= from);
+      const page = matching.slice(0, perPage);
+      const next = matching[perPage];
+      /** @type {Record<string, string>} */
+      const headers = {};
+      if (next) {
+        const query = new URLSearchParams(ctx.query);
+        query.set("per_page", String(perPage));
+        query.set("cursor", `v1_${next.id}`);
+        headers.link = `<${ctx.linkBase}?${query}>; rel="next"`;
+      }
+      return json(page, 200, headers);
+    },
+    "app",
+  );
+  route(
+    "GET",
+    "/app/hook/deliveries/:delivery_id",
+    async (ctx) => {
+      const entry = deliveryOr404(ctx.params.delivery_id ?? "");
+      let payload = null;
+      try {
+        payload = JSON.parse(entry.delivery.body);
+      } catch {
+        // stays null, as GitHub shows a payload it cannot parse
+      }
+      return json({
+        ...entry.item,
+        url: entry.url,
+        request: { headers: { ...entry.delivery.headers }, payload },
+        response: { headers: entry.responseHeaders, payload: entry.responseBody },
+      });
+    },
+    "app",
+  );
+  route(
+    "POST",
+    "/app/hook/deliveries/:delivery_id/attempts",
+    async (ctx) => {
+      fake.redeliver(deliveryOr404(ctx.params.delivery_id ?? ""));
+      return json({}, 202);
+    },
+    "app",
+  );
+
   // -------------------------------------------------------------- repository
   route("GET", R, async () => json(fullRepositoryJson(fake.urls, fake.repo)));
   route("GET", `${R}/collaborators/:username/permission`, async (ctx) => {

@@ -3,12 +3,14 @@
 // Code lives in a real git repository (GitStore); pull requests, check runs, releases, issues and labels live in
 // memory. Every request and every JSON answer is validated against GitHub's REST schema and recorded; unknown routes
 // answer 404 and are recorded as "unhandled" so that a test can assert there were none.
-import { createPublicKey, randomBytes, verify } from "node:crypto";
+import { createHash, createPublicKey, randomBytes, randomUUID, verify } from "node:crypto";
 import { createServer } from "node:http";
 import { buildHistoryRepo } from "./history-repo.js";
 import { EMPTY_TREE, GitStore } from "./git-store.js";
 import { requestProblems, responseProblems } from "./github-rest-schema.js";
 import { defineRoutes } from "./fake-github-routes.js";
+import { FAULT_MODES, decideFault, faultResponse, faultRule } from "./fake-faults.js";
+import { WebhookSender, signature } from "./webhook-sender.js";
 import { HttpError, validationFailed } from "./http-error.js";
 import { examplePayload } from "./webhook-examples.js";
 import {
@@ -29,9 +31,19 @@ import {
  * @typedef {import("./github-shapes.js").CheckRunState} CheckRunState
  * @typedef {import("./github-shapes.js").RepoSettings} RepoSettings
  * @typedef {{ method: string; path: string; prefix: string; body: unknown; status: number; route: string | null;
- *   actor: string | null; problems: string[] }} RecordedRequest
+ *   actor: string | null; problems: string[]; fault: string | null }} RecordedRequest
+ *   `fault`: the injected fault of this request (a `FaultMode`), or null
  * @typedef {{ name: string; payload: Record<string, any>; cause: string }} GitHubEvent
  * @typedef {{ status: number; body?: unknown; headers?: Record<string, string>; raw?: Buffer | string }} FakeResponse
+ * @typedef {import("./fake-faults.js").FaultMode} FaultMode
+ * @typedef {import("./fake-faults.js").FaultOptions} FaultOptions
+ * @typedef {import("./webhook-sender.js").Delivery} Delivery
+ * @typedef {import("./webhook-sender.js").DeliveryResult} DeliveryResult
+ * @typedef {{ id: number; guid: string; delivered_at: string; redelivery: boolean; duration: number; status: string;
+ *   status_code: number; event: string; action: string | null; installation_id: number | null;
+ *   repository_id: number | null; throttled_at: null }} HookDeliveryItem GitHub's `hook-delivery-item`
+ * @typedef {{ item: HookDeliveryItem; delivery: Delivery; url: string; responseHeaders: Record<string, string>;
+ *   responseBody: string }} DeliveryLogEntry one line of the App's delivery log, with what a redelivery needs
  */
 
 /**
@@ -46,6 +58,8 @@ import {
  * @property {import("./history-repo.js").History} [history] seed history (default: the fixture's history.json)
  * @property {string[]} [withoutRefs] refs of the history to leave out, e.g. `["refs/tags/v0.0.3"]` so that a story
  *   step can push that tag itself
+ * @property {FaultOptions | FaultOptions[]} [faults] faults to inject from the start (see `injectFaults`)
+ * @property {{ url: string; secret: string }} [webhook] the app's webhook URL and secret (see `setWebhookTarget`)
  */
 
 export class FakeGitHub {
@@ -132,6 +146,32 @@ export class FakeGitHub {
     this.nextNumber = 1;
     this.nextId = 1000;
     this.routes = defineRoutes(this);
+    /** @type {import("./fake-faults.js").FaultRule[]} */
+    this.faultRules = [];
+    /** How many requests each fault mode failed (or delayed) so far. */
+    /** @type {Record<FaultMode, number>} */
+    this.faults = /** @type {Record<FaultMode, number>} */ (
+      Object.fromEntries(FAULT_MODES.map((m) => [m, 0]))
+    );
+    if (options.faults) this.injectFaults(options.faults);
+    /** GET answers that were `304 Not Modified` (a matching `If-None-Match`). */
+    this.notModified = 0;
+    /** Answers of `slow` faults waiting to be written (cleared by `close()`). */
+    /** @type {Set<{ timer: NodeJS.Timeout; res: import("node:http").ServerResponse }>} */
+    this.lateAnswers = new Set();
+    /** The App's webhook delivery log, oldest first (GitHub lists it newest first). */
+    /** @type {DeliveryLogEntry[]} */
+    this.deliveryLog = [];
+    // GitHub's delivery ids are beyond 32 bits: code that stores them as int32 breaks here too.
+    this.nextDeliveryId = 2 ** 32;
+    /** @type {{ url: string; secret: string } | null} */
+    this.webhookTarget = null;
+    /** @type {WebhookSender | null} */
+    this.redeliverySender = null;
+    if (options.webhook) this.setWebhookTarget(options.webhook);
+    /** Redeliveries under way (they run outside the request queue: the app calls the fake while handling them). */
+    /** @type {Set<Promise<unknown>>} */
+    this.redeliveries = new Set();
     this.queue = Promise.resolve();
     this.server = createServer((req, res) => {
       // One request at a time: the fake's state stays consistent; the app's own races still show (find and create are
@@ -174,6 +214,11 @@ export class FakeGitHub {
   }
 
   async close() {
+    for (const late of this.lateAnswers) {
+      clearTimeout(late.timer);
+      late.res.destroy();
+    }
+    this.lateAnswers.clear();
     await new Promise((resolve) => {
       this.server.closeAllConnections?.();
       this.server.close(() => resolve(undefined));
@@ -206,10 +251,13 @@ export class FakeGitHub {
       route: null,
       actor: null,
       problems: [],
+      fault: null,
     };
     this.requests.push(record);
     /** @type {FakeResponse} */
     let response;
+    /** @type {import("./fake-faults.js").FaultDecision | null} */
+    let fault = null;
     try {
       if (text) {
         try {
@@ -227,15 +275,34 @@ export class FakeGitHub {
       }
       record.route = match.route.template;
       record.actor = this.#authenticate(req, match.route.auth, record);
-      response = await match.route.handler({
-        params: match.params,
-        query: url.searchParams,
-        body: /** @type {any} */ (record.body) ?? {},
-        headers: req.headers,
-        actor: record.actor ?? "",
-        pathname,
-        linkBase: `http://${req.headers.host ?? this.host}${prefix}${pathname}`,
-      });
+      // Faults strike after authentication and before the route's handler: a failed request changes nothing
+      // (except `slow`, which runs normally and answers late).
+      fault = decideFault(this.faultRules, { method, pathname, template: match.route.template });
+      if (fault) {
+        record.fault = fault.mode;
+        this.faults[fault.mode]++;
+      }
+      if (fault?.mode === "reset") {
+        // A connection reset: no answer at all (a TCP RST where the platform has it).
+        record.status = 0;
+        const socket = req.socket;
+        if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+        else socket.destroy();
+        return;
+      }
+      if (fault && fault.mode !== "slow") {
+        response = faultResponse(fault, { installationId: this.installationId, requestId: requestId() });
+      } else {
+        response = await match.route.handler({
+          params: match.params,
+          query: url.searchParams,
+          body: /** @type {any} */ (record.body) ?? {},
+          headers: req.headers,
+          actor: record.actor ?? "",
+          pathname,
+          linkBase: `http://${req.headers.host ?? this.host}${prefix}${pathname}`,
+        });
+      }
     } catch (error) {
       if (error instanceof HttpError) {
         response = {
@@ -253,13 +320,59 @@ export class FakeGitHub {
         response = { status: 500, body: { message: `fake GitHub error: ${message}` } };
       }
     }
-    record.status = response.status;
-    // The answer must be what GitHub would send: its JSON matches the operation's schema for that status.
+    // The answer must be what GitHub would send: its JSON matches the operation's schema for that status. A 200 that
+    // becomes a 304 below is checked as the 200 it would have been (a 304 has no body to check).
     if (response.raw === undefined) {
       record.problems.push(...responseProblems(method, pathname, response.status, response.body));
     }
+    response = this.#conditional(req, method, response);
+    record.status = response.status;
+    if (fault?.mode === "slow") {
+      // Decided and computed in turn; only the write is late, so the queue moves on to the next request.
+      const late = {
+        res,
+        timer: setTimeout(() => {
+          this.lateAnswers.delete(late);
+          if (!res.destroyed) this.#write(res, response);
+        }, fault.rule.options.delayMs ?? 11_000),
+      };
+      this.lateAnswers.add(late);
+      return;
+    }
+    this.#write(res, response);
+  }
+
+  /**
+   * GitHub's conditional requests: a successful GET carries an `ETag` (here a hash of the answer's bytes, weak like
+   * most of GitHub's), and a request whose `If-None-Match` lists it is answered `304 Not Modified` without a body.
+   * Such a 304 does not count against the rate limit (see `rateLimitedCalls`).
+   * @param {import("node:http").IncomingMessage} req @param {string} method @param {FakeResponse} response
+   * @returns {FakeResponse}
+   */
+  #conditional(req, method, response) {
+    if (method !== "GET" || response.status !== 200) return response;
+    const bytes = response.raw ?? (response.body === undefined ? undefined : JSON.stringify(response.body));
+    if (bytes === undefined) return response;
+    const etag = `W/"${createHash("sha256").update(bytes).digest("hex")}"`;
+    const headers = { ...response.headers, etag, vary: "Accept, Authorization, Cookie, X-GitHub-OTP" };
+    const ifNoneMatch = req.headers["if-none-match"];
+    // If-None-Match uses the weak comparison: `W/` is ignored on both sides.
+    const strip = (/** @type {string} */ tag) => tag.trim().replace(/^W\//, "");
+    const listed = (ifNoneMatch ?? "").split(",").map(strip);
+    if (ifNoneMatch !== undefined && (listed.includes("*") || listed.includes(strip(etag)))) {
+      this.notModified++;
+      return { status: 304, headers };
+    }
+    return { ...response, headers };
+  }
+
+  /** @param {import("node:http").ServerResponse} res @param {FakeResponse} response */
+  #write(res, response) {
     const headers = { "x-github-media-type": "github.v3; format=json", ...response.headers };
-    if (response.raw !== undefined) {
+    if (response.status === 304) {
+      res.writeHead(304, headers);
+      res.end();
+    } else if (response.raw !== undefined) {
       res.writeHead(response.status, { "content-type": "application/octet-stream", ...headers });
       res.end(response.raw);
     } else if (response.body === undefined) {
@@ -350,6 +463,126 @@ export class FakeGitHub {
     const token = `ghs_fake${randomBytes(16).toString("hex")}`;
     this.tokens.set(token, this.botLogin);
     return token;
+  }
+
+  // ---------------------------------------------------------------- misbehaving like GitHub
+
+  /**
+   * Makes requests fail like GitHub's do (replacing the faults injected before): `5xx`, `secondary-rate-limit` (403
+   * with `retry-after`), `429`, `primary-rate-limit` (403 with `x-ratelimit-remaining: 0`), `reset` (the connection
+   * is dropped unanswered) or `slow` (answered `delayMs` late, without holding other requests). `fraction`, `seed`,
+   * `on`, `route` and `maxFaults` choose which requests; with several rules the first one that matches decides. A
+   * faulted request never reaches its route's handler, so it changes nothing (`slow` excepted). The installation
+   * token endpoint is spared unless `route` names it (see `ruleMatches` in fake-faults.js).
+   * @param {FaultOptions | FaultOptions[]} options
+   */
+  injectFaults(options) {
+    this.faultRules = (Array.isArray(options) ? options : [options]).map(faultRule);
+  }
+
+  /** No more faults (the counts in `faults` stay). */
+  clearFaults() {
+    this.faultRules = [];
+  }
+
+  /**
+   * How many of the recorded requests GitHub would charge against the rate limit. GitHub's documented rule
+   * (docs.github.com, "Best practices for using the REST API" → conditional requests): a `304 Not Modified` answered
+   * to an authorized request with a matching `If-None-Match` does not count. Our choice for injected faults: a
+   * `reset` never got an answer and a `primary-rate-limit` refusal found nothing left to charge (remaining is 0),
+   * so neither counts; a 5xx, a secondary limit, a 429 and a `slow` answer do count (GitHub processed and
+   * authenticated them; a retry budget that assumes failures are free would be too optimistic).
+   * @param {{ since?: number }} [options] `since`: index in `requests` to count from
+   */
+  rateLimitedCalls(options = {}) {
+    return this.requests
+      .slice(options.since ?? 0)
+      .filter((r) => r.status !== 304 && r.fault !== "reset" && r.fault !== "primary-rate-limit").length;
+  }
+
+  // ---------------------------------------------------------------- the App's webhook delivery log
+
+  /**
+   * Where the app receives webhooks, and their secret: needed to redeliver (`POST /app/hook/deliveries/:id/attempts`).
+   * @param {{ url: string; secret: string }} target
+   */
+  setWebhookTarget(target) {
+    this.webhookTarget = { ...target };
+    this.redeliverySender = new WebhookSender({
+      url: target.url,
+      secret: target.secret,
+      appId: this.appId,
+      onDelivered: (delivery, result) => this.recordDelivery(delivery, result),
+    });
+  }
+
+  /**
+   * Adds a delivery to the log, as GitHub's "Recent Deliveries" shows it (`WebhookSender`'s `onDelivered` hook).
+   * `status` is `OK` for a 2xx answer, `Invalid HTTP Response: N` otherwise, `timed out` / `failed to connect` when
+   * there was no answer (status code 0).
+   * @param {Delivery} delivery @param {DeliveryResult} result
+   */
+  recordDelivery(delivery, result) {
+    /** @type {Record<string, any>} */
+    let payload = {};
+    try {
+      payload = JSON.parse(delivery.body);
+    } catch {
+      // a delivery is always JSON; keep the log entry anyway
+    }
+    const ok = result.status >= 200 && result.status <= 299;
+    let status = ok ? "OK" : `Invalid HTTP Response: ${result.status}`;
+    if (result.status === 0)
+      status = /timeout|aborted/i.test(result.error ?? "") ? "timed out" : "failed to connect";
+    /** @type {DeliveryLogEntry} */
+    const entry = {
+      item: {
+        id: ++this.nextDeliveryId,
+        guid: delivery.id,
+        delivered_at: result.deliveredAt.replace(/\.\d{3}Z$/, "Z"),
+        redelivery: result.redelivery,
+        duration: Math.round(result.durationMs) / 1000,
+        status,
+        status_code: result.status,
+        event: delivery.name,
+        action: typeof payload.action === "string" ? payload.action : null,
+        installation_id: typeof payload.installation?.id === "number" ? payload.installation.id : null,
+        repository_id: typeof payload.repository?.id === "number" ? payload.repository.id : null,
+        throttled_at: null,
+      },
+      delivery,
+      url: result.url,
+      responseHeaders: result.headers,
+      responseBody: result.response,
+    };
+    this.deliveryLog.push(entry);
+    return entry;
+  }
+
+  /**
+   * Sends a logged delivery again (same bytes, same GUID, same signature), in the background like GitHub: the answer
+   * to `POST …/attempts` is 202 at once, and the new log entry (`redelivery: true`) appears when the app answered.
+   * `settled()` waits for it.
+   * @param {DeliveryLogEntry} entry
+   */
+  redeliver(entry) {
+    const sender = this.redeliverySender;
+    const target = this.webhookTarget;
+    if (!sender || !target) {
+      throw new HttpError(422, "The fake GitHub does not know the app's webhook URL (setWebhookTarget)");
+    }
+    const signed = entry.delivery.headers["x-hub-signature-256"];
+    if (signed !== signature(target.secret, entry.delivery.body)) {
+      throw new HttpError(422, "The logged delivery was not signed with the app's webhook secret");
+    }
+    const attempt = sender.redeliver(entry.delivery).catch(() => undefined);
+    this.redeliveries.add(attempt);
+    void attempt.finally(() => this.redeliveries.delete(attempt));
+  }
+
+  /** Resolves when every redelivery under way has been answered (or failed) and logged. */
+  async settled() {
+    while (this.redeliveries.size) await Promise.all([...this.redeliveries]);
   }
 
   // ---------------------------------------------------------------- what tests assert on
@@ -918,6 +1151,15 @@ export class FakeGitHub {
     });
     this.outbox.push({ name, payload, cause: `${name}.${action}` });
   }
+}
+
+/** A GitHub-like request id (`X-GitHub-Request-Id`), quoted in rate-limit messages. */
+function requestId() {
+  return randomUUID()
+    .replaceAll("-", "")
+    .slice(0, 20)
+    .toUpperCase()
+    .replace(/(.{4})(.{4})(.{6})/, "$1:$2:$3:");
 }
 
 /** Now, in the raw format git accepts for author and committer dates. */

@@ -38,7 +38,14 @@ export async function startHarness(options = {}) {
     await fake.close();
     throw error;
   }
-  const sender = new WebhookSender({ url: app.webhookUrl, secret, appId: APP_ID });
+  // Every delivery (and redelivery) goes into the fake's App delivery log; the fake can redeliver from it.
+  const sender = new WebhookSender({
+    url: app.webhookUrl,
+    secret,
+    appId: APP_ID,
+    onDelivered: (delivery, result) => fake.recordDelivery(delivery, result),
+  });
+  fake.setWebhookTarget({ url: app.webhookUrl, secret });
 
   /**
    * Delivers events in order, like GitHub; throws (with the app's log) when the app does not answer 2xx.
@@ -63,6 +70,8 @@ export async function startHarness(options = {}) {
   return {
     fake,
     app,
+    /** The app's private key (PEM), e.g. to sign an app JWT with `appJwt` for the `/app/…` endpoints. */
+    appPrivateKey: key.privateKey,
     sender,
     deliver,
     /** Delivers every event the fake queued since the last call (what GitHub would have sent). */

@@ -1,11 +1,15 @@
 // @ts-check
 import { createHmac, randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 
 /**
  * A webhook delivery exactly as sent: redelivering it sends the same bytes with the same delivery id, like GitHub's
  * "Redeliver" button.
  * @typedef {{ id: string; name: string; action: string | undefined; body: string; headers: Record<string, string> }} Delivery
- * @typedef {{ delivery: Delivery; status: number; response: string }} DeliveryResult
+ * @typedef {{ delivery: Delivery; status: number; response: string; headers: Record<string, string>; url: string;
+ *   redelivery: boolean; deliveredAt: string; durationMs: number; error?: string }} DeliveryResult
+ *   `status` 0 when the app did not answer (`error` says why: connection refused, timeout)
+ * @typedef {(delivery: Delivery, result: DeliveryResult) => void} OnDelivered
  */
 
 /** Signs a body the way GitHub does: `sha256=` + HMAC-SHA256(secret, body) in hex. */
@@ -19,14 +23,17 @@ export function signature(/** @type {string} */ secret, /** @type {string} */ bo
  */
 export class WebhookSender {
   /**
-   * @param {{ url: string; secret: string; appId: number; timeoutMs?: number }} options `url` is the app's
-   *   `/api/github/webhooks` endpoint
+   * @param {{ url: string; secret: string; appId: number; timeoutMs?: number; onDelivered?: OnDelivered }} options
+   *   `url` is the app's `/api/github/webhooks` endpoint; `onDelivered` hears of every delivery and redelivery once
+   *   it is answered or failed (e.g. the fake GitHub's delivery log, `FakeGitHub.recordDelivery`); forged ones
+   *   (`sendWithBadSignature`) are not reported
    */
   constructor(options) {
     this.url = options.url;
     this.secret = options.secret;
     this.appId = options.appId;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.onDelivered = options.onDelivered;
     /** @type {Delivery[]} */
     this.deliveries = [];
   }
@@ -58,7 +65,7 @@ export class WebhookSender {
       },
     };
     this.deliveries.push(delivery);
-    return this.#post(delivery);
+    return this.#post(delivery, { redelivery: false });
   }
 
   /**
@@ -66,7 +73,7 @@ export class WebhookSender {
    * @param {Delivery} delivery
    */
   redeliver(delivery) {
-    return this.#post(delivery);
+    return this.#post(delivery, { redelivery: true });
   }
 
   /**
@@ -90,14 +97,42 @@ export class WebhookSender {
     });
   }
 
-  /** @param {Delivery} delivery @returns {Promise<DeliveryResult>} */
-  async #post(delivery) {
-    const response = await fetch(this.url, {
-      method: "POST",
-      headers: delivery.headers,
-      body: delivery.body,
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    return { delivery, status: response.status, response: await response.text() };
+  /**
+   * Posts a delivery; tells `onDelivered` (unless `redelivery` is null: a forged delivery) and rethrows when the app
+   * could not be reached.
+   * @param {Delivery} delivery @param {{ redelivery: boolean | null }} kind @returns {Promise<DeliveryResult>}
+   */
+  async #post(delivery, kind = { redelivery: null }) {
+    const started = performance.now();
+    const deliveredAt = new Date().toISOString();
+    /** @type {DeliveryResult} */
+    const result = {
+      delivery,
+      status: 0,
+      response: "",
+      headers: {},
+      url: this.url,
+      redelivery: kind.redelivery ?? false,
+      deliveredAt,
+      durationMs: 0,
+    };
+    try {
+      const response = await fetch(this.url, {
+        method: "POST",
+        headers: delivery.headers,
+        body: delivery.body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      result.status = response.status;
+      result.headers = Object.fromEntries(response.headers);
+      result.response = await response.text();
+      return result;
+    } catch (error) {
+      result.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw error;
+    } finally {
+      result.durationMs = performance.now() - started;
+      if (kind.redelivery !== null) this.onDelivered?.(delivery, result);
+    }
   }
 }

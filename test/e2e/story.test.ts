@@ -232,6 +232,14 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     for (const token of h.fake.tokens.keys()) expect(h.app.logs()).not.toContain(token);
   });
 
+  test("the fake's App delivery log holds every delivery once and, after step 7, its redelivery (same GUID)", () => {
+    const log = h.fake.deliveryLog.map((e) => e.item);
+    const guids = h.sender.deliveries.map((d) => d.id);
+    expect(log.filter((item) => !item.redelivery).map((item) => item.guid)).toEqual(guids);
+    expect(log.filter((item) => item.redelivery).map((item) => item.guid)).toEqual(guids);
+    expect(log.every((item) => item.status === "OK" && item.installation_id !== null)).toBe(true);
+  });
+
   test("every runnable step of the story is asserted by this file", () => {
     expect(STORY_STEPS.filter((s) => s.run).map((s) => s.id)).toEqual([...asserted]);
   });
