@@ -29,7 +29,7 @@ export interface Feature {
 const onCheckRun =
   (name: string) =>
   async (context: Context, failure: PermanentFailure): Promise<void> => {
-    const headSha = headShaOf(context.payload as Record<string, any>);
+    const headSha = headShaOf(context.payload as EventPayload);
     if (!headSha) return;
     await upsertCheckRun(
       context.octokit,
@@ -94,8 +94,16 @@ export function handlersFor(feature: Feature, name: string, action: unknown): Ha
   return feature.on.filter((s) => s.events.some((e) => keys.includes(e))).map((s) => s.handle);
 }
 
+type HeadShaHolder = { head_sha?: string } | undefined;
+type EventPayload = {
+  pull_request?: { head?: { sha?: string } };
+  check_run?: HeadShaHolder;
+  check_suite?: HeadShaHolder;
+  merge_group?: HeadShaHolder;
+};
+
 /** The commit a check-related event is about, for writing a check run on it. */
-export function headShaOf(payload: Record<string, any>): string | null {
+export function headShaOf(payload: EventPayload): string | null {
   return (
     payload.pull_request?.head?.sha ??
     payload.check_run?.head_sha ??

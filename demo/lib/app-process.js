@@ -40,6 +40,11 @@ export function freePort() {
  * @property {number} pid
  * @property {() => string} logs everything the process wrote so far (stdout + stderr)
  * @property {() => Array<Record<string, any>>} logRecords the JSON log lines (LOG_FORMAT=json)
+ * @property {(timeoutMs?: number) => Promise<void>} waitIdle resolves when the app's queue has nothing waiting,
+ *   running or delayed (read from its /metrics; with Redis, across every replica)
+ * @property {() => Promise<Record<string, number>>} queueCounts the queue's job counts by state, from /metrics
+ * @property {(signal?: NodeJS.Signals) => void} kill sends a signal (default SIGKILL) without cleaning up
+ * @property {() => Promise<number | null>} exited resolves with the exit code once the process has ended
  * @property {() => Promise<void>} stop kills the process (SIGTERM, then SIGKILL) and removes its working folder
  */
 
@@ -127,10 +132,38 @@ export async function startApp(options) {
       if (attempt < 3 && output.includes("EADDRINUSE")) continue;
       throw new Error(`${error instanceof Error ? error.message : error}\napp output:\n${output}`);
     }
+    const queueCounts = async () => {
+      const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) });
+      if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+      /** @type {Record<string, number>} */
+      const counts = {};
+      for (const match of (await response.text()).matchAll(/^grb_queue_jobs\{state="(\w+)"\} (\d+)/gm)) {
+        counts[match[1] ?? ""] = Number(match[2]);
+      }
+      return counts;
+    };
     return {
       url,
       webhookUrl: `${url}/api/github/webhooks`,
       pid: child.pid ?? 0,
+      queueCounts,
+      waitIdle: async (timeoutMs = 30_000) => {
+        await waitUntil(
+          "the app's queue to be idle",
+          async () => {
+            const c = await queueCounts();
+            return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0;
+          },
+          { timeoutMs, intervalMs: 20 },
+        );
+      },
+      kill: (signal = "SIGKILL") => {
+        child.kill(signal);
+      },
+      exited: async () => {
+        await exited;
+        return exitCode ?? null;
+      },
       logs: () => output,
       logRecords: () =>
         output

@@ -63,6 +63,8 @@ export async function startHarness(options = {}) {
         );
       }
       results.push({ ...result, cause: event.cause });
+      // The app answers once the delivery is queued; the story reads what the features wrote, so wait for them.
+      await app.waitIdle();
     }
     return results;
   };

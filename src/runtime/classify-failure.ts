@@ -4,7 +4,11 @@
  * and the feature then reports them where its users look.
  */
 export type FailureClass =
-  | { kind: "transient"; reason: string; /** the earliest useful retry, from GitHub's own headers */ notBeforeMs: number }
+  | {
+      kind: "transient";
+      reason: string;
+      /** the earliest useful retry, from GitHub's own headers */ notBeforeMs: number;
+    }
   | { kind: "permanent"; reason: string; fix: string };
 
 interface ErrorLike {
@@ -66,7 +70,10 @@ export function classifyFailure(error: unknown, nowMs: number): FailureClass {
       fix: "This is a bug in gitops-release-bot; the app's log has the stack trace. Please report it.",
     };
   }
-  if (/secondary rate limit/i.test(message) || ((status === 403 || status === 429) && retryAfterMs !== null)) {
+  if (
+    /secondary rate limit/i.test(message) ||
+    ((status === 403 || status === 429) && retryAfterMs !== null)
+  ) {
     return transient(
       `GitHub's secondary rate limit (${status})`,
       nowMs + (retryAfterMs ?? SECONDARY_LIMIT_FALLBACK_MS),
@@ -74,10 +81,16 @@ export function classifyFailure(error: unknown, nowMs: number): FailureClass {
   }
   if ((status === 403 || status === 429) && headers["x-ratelimit-remaining"] === "0") {
     const resetSeconds = Number(headers["x-ratelimit-reset"]);
-    const notBefore = Number.isFinite(resetSeconds) ? resetSeconds * 1000 : nowMs + SECONDARY_LIMIT_FALLBACK_MS;
-    return transient(`GitHub's rate limit is exhausted until ${new Date(notBefore).toISOString()}`, notBefore);
+    const notBefore = Number.isFinite(resetSeconds)
+      ? resetSeconds * 1000
+      : nowMs + SECONDARY_LIMIT_FALLBACK_MS;
+    return transient(
+      `GitHub's rate limit is exhausted until ${new Date(notBefore).toISOString()}`,
+      notBefore,
+    );
   }
-  if (status === 429) return transient("GitHub answered 429 Too Many Requests", nowMs + SECONDARY_LIMIT_FALLBACK_MS);
+  if (status === 429)
+    return transient("GitHub answered 429 Too Many Requests", nowMs + SECONDARY_LIMIT_FALLBACK_MS);
   if (status >= 500 || status === 408) return transient(`GitHub answered ${status}: ${message}`, nowMs);
   // An installation token that expired between minting and use, or a clock skewed JWT: a fresh one usually works.
   if (status === 401) return transient(`GitHub answered 401: ${message}`, nowMs);

@@ -107,7 +107,9 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): JobQueue & 
       for (const timer of delayed.values()) clearTimeout(timer);
       delayed.clear();
       const drained = Promise.all([...running]).then(() => true);
-      const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref());
+      const timedOut = new Promise<boolean>((resolve) =>
+        setTimeout(() => resolve(false), deadlineMs).unref(),
+      );
       await Promise.race([drained, timedOut]);
       settleIdle();
     },

@@ -80,7 +80,9 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
       }
       return { kind: "done", failed: failures.map((f) => f.feature) };
     }
-    const delayMs = Math.max(...transient.map((f) => retryDelayMs(attempt, f.failure, at, { baseMs: options.retryBaseMs })));
+    const delayMs = Math.max(
+      ...transient.map((f) => retryDelayMs(attempt, f.failure, at, { baseMs: options.retryBaseMs })),
+    );
     if (at + delayMs > job.receivedAt + options.retryDeadlineMs) {
       return { kind: "done", failed: failures.map((f) => f.feature) };
     }
@@ -104,7 +106,8 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
   ): Promise<void> {
     options.onOutcome?.("failed", name);
     const report: PermanentFailure = {
-      reason: failure.kind === "permanent" ? failure.reason : `${failure.reason}, until the retry deadline passed`,
+      reason:
+        failure.kind === "permanent" ? failure.reason : `${failure.reason}, until the retry deadline passed`,
       fix:
         failure.kind === "permanent"
           ? failure.fix
@@ -120,7 +123,10 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
       await feature.reportFailure(context, report);
     } catch (reportError) {
       // The report itself failed (often the same missing permission): the log is all that is left.
-      log.error({ err: reportError, feature: name }, `${name}: could not report the failure on GitHub either`);
+      log.error(
+        { err: reportError, feature: name },
+        `${name}: could not report the failure on GitHub either`,
+      );
     }
   }
 }

@@ -50,7 +50,10 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
           stalledIntervalMs: settings.jobLockMs,
           onError,
         })
-      : createMemoryQueue({ concurrency: settings.concurrency, onError: (error) => onError(error, "runner") }));
+      : createMemoryQueue({
+          concurrency: settings.concurrency,
+          onError: (error) => onError(error, "runner"),
+        }));
 
   const metrics = createMetrics(queue);
   queue.start(
@@ -62,7 +65,9 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
       contextFor: async (job) => {
         const installationId = (job.payload.installation as { id?: number } | undefined)?.id;
         const octokit = await app.auth(installationId);
-        const event = { id: job.id, name: job.name, payload: job.payload } as ConstructorParameters<typeof Context>[0];
+        const event = { id: job.id, name: job.name, payload: job.payload } as ConstructorParameters<
+          typeof Context
+        >[0];
         return new Context(event, octokit, app.log.child({ id: job.id, name: job.name }));
       },
       onOutcome: (outcome, feature) => metrics.outcomes.inc({ outcome, feature }),
@@ -75,7 +80,8 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
   app.onAny(async (context) => {
     const job = jobOf(context, features);
     if (!job) return;
-    if (draining) throw new Error("shutting down: not taking deliveries; GitHub will record this one as failed");
+    if (draining)
+      throw new Error("shutting down: not taking deliveries; GitHub will record this one as failed");
     await queue.add(job);
     metrics.received.inc({ event: job.name });
   });

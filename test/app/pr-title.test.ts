@@ -96,7 +96,11 @@ describe('"PR title" check', () => {
     mockCreateCheckRun(gh.api, e.owner, e.repo, e.sha, runs);
     await probot.receive({ name: "pull_request", id: "same-guid", payload: e.payload } as never);
     const before = gh.requests.length;
-    await probot.receive({ name: "pull_request", id: "same-guid", payload: structuredClone(e.payload) } as never);
+    await probot.receive({
+      name: "pull_request",
+      id: "same-guid",
+      payload: structuredClone(e.payload),
+    } as never);
     gh.finish();
     expect(runs).toHaveLength(1);
     expect(gh.requests).toHaveLength(before);
