@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { configSchema } from "../lib/config/schema.js";
+import { RUNTIME_VARIABLES } from "../lib/runtime/runtime-settings.js";
 
 const schema = {
   ...z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }),
@@ -63,6 +64,20 @@ const reference = [
   "| key | type | default | meaning |",
   "|---|---|---|---|",
   ...rows(schema, ""),
+  "",
+  "## Runtime (environment variables of the app process)",
+  "",
+  "Read once at start; a value out of range stops the start with a message that quotes it. `REDIS_URL` (unset by",
+  "default) selects BullMQ on Redis for the queue and Redis for identity locks; without it the queue and locks are",
+  "in-process (one replica). Probot's own variables (`APP_ID`, `PRIVATE_KEY`, `WEBHOOK_SECRET`, `LOG_LEVEL`, …) are",
+  "in `.env.example`.",
+  "",
+  "| variable | default | range | meaning |",
+  "|---|---|---|---|",
+  ...Object.entries(RUNTIME_VARIABLES).map(
+    ([name, v]) =>
+      `| \`${name}\` | ${v.default} | ${v.min} to ${v.max} | ${v.description.replace(/\|/g, "\\|")} |`,
+  ),
   "",
 ].join("\n");
 

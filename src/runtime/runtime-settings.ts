@@ -14,18 +14,56 @@ export interface RuntimeSettings {
   jobLockMs: number;
 }
 
-const NUMBERS = {
-  QUEUE_CONCURRENCY: { default: 8, min: 1, max: 256, unit: 1 },
-  RETRY_DEADLINE_MINUTES: { default: 360, min: 0, max: 7 * 24 * 60, unit: 60_000 },
-  RETRY_BASE_SECONDS: { default: 2, min: 0.01, max: 600, unit: 1000 },
-  SHUTDOWN_DEADLINE_SECONDS: { default: 25, min: 0, max: 3600, unit: 1000 },
-  JOB_LOCK_SECONDS: { default: 30, min: 1, max: 600, unit: 1000 },
+/**
+ * Every numeric runtime variable: its default, range, unit (the value is multiplied by it) and what it does. The
+ * descriptions are the documentation: `npm run schema` writes them into docs/configuration.md ("Runtime").
+ */
+export const RUNTIME_VARIABLES = {
+  QUEUE_CONCURRENCY: {
+    default: 8,
+    min: 1,
+    max: 256,
+    unit: 1,
+    description: "Deliveries one replica works on at the same time.",
+  },
+  RETRY_DEADLINE_MINUTES: {
+    default: 360,
+    min: 0,
+    max: 7 * 24 * 60,
+    unit: 60_000,
+    description:
+      "Transient failures (5xx, resets, rate limits) are retried with backoff until a delivery is this old; then the feature reports the failure on its check run or tracking issue.",
+  },
+  RETRY_BASE_SECONDS: {
+    default: 2,
+    min: 0.01,
+    max: 600,
+    unit: 1000,
+    description:
+      "Backoff window of the first retry; it doubles per attempt (full jitter, capped at 5 minutes) and never undercuts GitHub's `retry-after` or rate-limit reset.",
+  },
+  SHUTDOWN_DEADLINE_SECONDS: {
+    default: 25,
+    min: 0,
+    max: 3600,
+    unit: 1000,
+    description:
+      "On SIGTERM, running jobs get this long to finish; the rest stay queued (with Redis) for another replica. Keep the pod's termination grace period longer.",
+  },
+  JOB_LOCK_SECONDS: {
+    default: 30,
+    min: 1,
+    max: 600,
+    unit: 1000,
+    description:
+      "BullMQ job lock life (with `REDIS_URL`): a job whose replica died is taken over by another replica after at most about twice this.",
+  },
 } as const;
 
 /** Reads and checks the settings; a bad value stops the start with a message that quotes it. */
 export function readRuntimeSettings(env: NodeJS.ProcessEnv): RuntimeSettings {
-  const number = (name: keyof typeof NUMBERS): number => {
-    const spec = NUMBERS[name];
+  const number = (name: keyof typeof RUNTIME_VARIABLES): number => {
+    const spec = RUNTIME_VARIABLES[name];
     const raw = env[name];
     if (raw === undefined || raw.trim() === "") return spec.default * spec.unit;
     const value = Number(raw);
