@@ -16,6 +16,8 @@ export interface AppOptions {
   /** Keep the identity lock already configured instead of choosing one from the environment (tests). */
   keepLocks?: boolean;
   onRuntime?: (runtime: Runtime) => void;
+  /** Run the reconciliation sweeps (the `probot run` default; tests of single features leave them off). */
+  reconcile?: boolean;
 }
 
 /** gitops-release-bot: every feature runs from the queue; the webhook only stores the delivery (see runtime/). */
@@ -31,9 +33,10 @@ export function createGitopsReleaseBot(options: AppOptions = {}): ApplicationFun
       ...(options.keepLocks ? { keepLocks: true } : {}),
       ...(loadOptions?.addHandler ? { addHandler: loadOptions.addHandler } : {}),
       handleSignals: options.handleSignals ?? false,
+      reconcile: options.reconcile ?? false,
     });
     options.onRuntime?.(runtime);
   };
 }
 
-export default createGitopsReleaseBot({ handleSignals: true });
+export default createGitopsReleaseBot({ handleSignals: true, reconcile: true });

@@ -186,6 +186,36 @@ export function defineRoutes(fake) {
     "app",
   );
 
+  // The App's installations (app JWT) and the repositories an installation can access (installation token): one
+  // installation on the repository's owner, with this one repository. The reconciliation sweep starts here.
+  route(
+    "GET",
+    "/app/installations",
+    async (ctx) => {
+      const installation = installationJson(fake.urls, fake.repo.owner, {
+        id: fake.appId,
+        slug: fake.appSlug,
+        installationId: fake.installationId,
+      });
+      // GitHub's description of this list writes the account as `allOf: [simple-user, enterprise]` (the single
+      // installation's is `anyOf`), so a conforming account also carries the enterprise's required fields.
+      const account = {
+        ...installation.account,
+        name: fake.repo.owner,
+        slug: fake.repo.owner.toLowerCase(),
+        created_at: installation.created_at,
+        updated_at: installation.updated_at,
+      };
+      const page = paginate(ctx, [{ ...installation, account }]);
+      return json(page.items, 200, page.headers);
+    },
+    "app",
+  );
+  route("GET", "/installation/repositories", async (ctx) => {
+    const page = paginate(ctx, [fullRepositoryJson(fake.urls, fake.repo)]);
+    return json({ total_count: 1, repository_selection: "all", repositories: page.items }, 200, page.headers);
+  });
+
   // -------------------------------------------------------------- the App's webhook delivery log (app JWT)
   /** @param {string} id */
   const deliveryOr404 = (id) => {

@@ -60,6 +60,8 @@ import {
  *   step can push that tag itself
  * @property {FaultOptions | FaultOptions[]} [faults] faults to inject from the start (see `injectFaults`)
  * @property {{ url: string; secret: string }} [webhook] the app's webhook URL and secret (see `setWebhookTarget`)
+ * @property {Array<{ tag: string; prerelease?: boolean }>} [releases] published releases that exist from the start
+ *   (of tags of the history; no events)
  */
 
 export class FakeGitHub {
@@ -78,6 +80,21 @@ export class FakeGitHub {
     process.once("exit", fake.removeRepository);
     for (const ref of options.withoutRefs ?? []) await fake.git.deleteRef(ref);
     await fake.#seedPullRequests();
+    for (const seed of options.releases ?? []) {
+      const at = fake.now();
+      fake.releases.push({
+        id: fake.newId(),
+        tagName: seed.tag,
+        target: fake.repo.defaultBranch,
+        name: seed.tag,
+        body: null,
+        draft: false,
+        prerelease: Boolean(seed.prerelease),
+        author: fake.repo.owner,
+        createdAt: at,
+        publishedAt: at,
+      });
+    }
     await new Promise((resolve, reject) => {
       fake.server.once("error", reject);
       fake.server.listen(0, "127.0.0.1", () => resolve(undefined));

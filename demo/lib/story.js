@@ -22,7 +22,7 @@ const PR_13_SQUASH = "29bea00647e4f52500004749a70df50e91b214c2";
 
 /**
  * How the story's repository starts: the fixture's history as it stood when v0.0.2 was the promoted release — main at
- * #13 (its `gitrepository-release.yaml` pins `tag: v0.0.2`), tags up to v0.0.2, and neither the v0.0.3 tag nor the real
+ * #13 (its `gitrepository-release.yaml` pins `tag: v0.0.2`), tags and published releases up to v0.0.2, and neither the v0.0.3 tag nor the real
  * promotion PR #14 (the story makes its own). The merge settings are the team's policy that the "Squash title" check
  * compares with (squash only, squash title = PR title), so that a compliant PR passes every check.
  * @returns {Omit<import("./fake-github.js").FakeGitHubOptions, "appId" | "appPublicKey">}
@@ -34,6 +34,8 @@ export function storySeed() {
       "refs/tags/v0.0.3": null,
       "refs/pull/14/head": null,
     }),
+    // Released and promoted before the story starts: the app's start-up sweep finds nothing to heal.
+    releases: [{ tag: "v0.0.1" }, { tag: "v0.0.2" }],
     settings: {
       allow_squash_merge: true,
       allow_merge_commit: false,

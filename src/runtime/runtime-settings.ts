@@ -12,6 +12,10 @@ export interface RuntimeSettings {
   shutdownDeadlineMs: number;
   /** BullMQ job lock life; a job whose replica died is taken over after at most about twice this. */
   jobLockMs: number;
+  /** Time between reconciliation sweeps (0: only the start-up sweep). */
+  reconcileIntervalMs: number;
+  /** Failed deliveries older than this are not redelivered (0: no redelivery). */
+  redeliverMaxAgeMs: number;
 }
 
 /**
@@ -58,6 +62,22 @@ export const RUNTIME_VARIABLES = {
     description:
       "BullMQ job lock life (with `REDIS_URL`): a job whose replica died is taken over by another replica after at most about twice this.",
   },
+  RECONCILE_INTERVAL_MINUTES: {
+    default: 15,
+    min: 0,
+    max: 24 * 60,
+    unit: 60_000,
+    description:
+      "Reconciliation: every this many minutes (and once at start), every installed repository is read with conditional requests (an idle one costs only `304 Not Modified` answers, which GitHub does not count) and what deliveries missed is healed: a missing check on an open PR's head, the newest tag without a release, the newest release not promoted, an out-of-date audit issue. One replica sweeps per interval (a slot in Redis with `REDIS_URL`). `0`: only the start-up sweep.",
+  },
+  REDELIVER_MAX_AGE_HOURS: {
+    default: 24,
+    min: 0,
+    max: 72,
+    unit: 3_600_000,
+    description:
+      "Each sweep also asks GitHub to redeliver the App's failed webhook deliveries (no answer, 5xx or 429; never a GUID that later succeeded), once each, when they are at most this old. GitHub keeps the delivery log 3 days. `0`: no redelivery.",
+  },
 } as const;
 
 /** Reads and checks the settings; a bad value stops the start with a message that quotes it. */
@@ -82,5 +102,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv): RuntimeSettings {
     retryBaseMs: number("RETRY_BASE_SECONDS"),
     shutdownDeadlineMs: number("SHUTDOWN_DEADLINE_SECONDS"),
     jobLockMs: number("JOB_LOCK_SECONDS"),
+    reconcileIntervalMs: number("RECONCILE_INTERVAL_MINUTES"),
+    redeliverMaxAgeMs: number("REDELIVER_MAX_AGE_HOURS"),
   };
 }

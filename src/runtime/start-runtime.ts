@@ -8,6 +8,7 @@ import type { DeliveryJob, JobQueue } from "./job-queue.js";
 import { createMemoryQueue } from "./memory-queue.js";
 import { readRuntimeSettings, type RuntimeSettings } from "./runtime-settings.js";
 import { createDeliveryRunner } from "./run-delivery.js";
+import { startReconciliation, type Reconciler } from "./reconcile.js";
 
 export interface RuntimeOptions {
   /** Which features run (default: all). */
@@ -21,11 +22,15 @@ export interface RuntimeOptions {
   keepLocks?: boolean;
   /** Install the SIGTERM handler that drains the queue and exits (default: true under `probot run`). */
   handleSignals?: boolean;
+  /** Run the reconciliation sweeps (on start and every RECONCILE_INTERVAL_MINUTES; default: under `probot run`). */
+  reconcile?: boolean;
 }
 
 export interface Runtime {
   queue: JobQueue;
   settings: RuntimeSettings;
+  /** The reconciliation sweeps, when they run (`reconcile`). */
+  reconciler: Reconciler | null;
   /** Stops taking deliveries, lets running jobs finish up to the shutdown deadline, closes connections. */
   shutdown(): Promise<void>;
 }
@@ -109,8 +114,22 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
     return false;
   });
 
+  // Reconciliation (design item 8): sweeps heal what deliveries missed, through the same queue (reconcile.ts).
+  const reconciliation = options.reconcile
+    ? startReconciliation(app, {
+        queue,
+        features: Object.keys(features),
+        intervalMs: settings.reconcileIntervalMs,
+        redeliverMaxAgeMs: settings.redeliverMaxAgeMs,
+        redisUrl: settings.redisUrl,
+        queueIsLocal: !settings.redisUrl,
+        registry: metrics.registry,
+      })
+    : null;
+
   const shutdown = async () => {
     draining = true;
+    await reconciliation?.stop();
     await queue.close(settings.shutdownDeadlineMs);
   };
   if (options.handleSignals) {
@@ -124,7 +143,7 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
         });
     });
   }
-  return { queue, settings, shutdown };
+  return { queue, settings, reconciler: reconciliation?.reconciler ?? null, shutdown };
 }
 
 /** Probot's `load` outside a server (tests) hands a handler adder that throws "No server instance". */

@@ -201,6 +201,8 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
       facts.writes.filter((w: string) => !/^PATCH \/repos\/[^ ]+\/check-runs\/\d+ \(200\)$/.test(w)),
     ).toEqual([]);
     expect(h.fake.releases.map((r) => [r.tagName, r.draft])).toEqual([
+      ["v0.0.1", false],
+      ["v0.0.2", false],
       ["v0.0.3", false],
       ["v0.0.4", false],
     ]);
