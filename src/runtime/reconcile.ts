@@ -56,7 +56,9 @@ export interface SweepReport {
   reason: string;
   installations: number;
   repositories: number;
+  /** What the plan found to heal (also heals enqueued by an earlier sweep whose job has not healed it yet). */
   heals: Heal[];
+  /** Jobs added to the queue by this sweep. */
   enqueued: number;
   /** Requests made, and how many GitHub counts against the rate limit (all but the 304s). */
   apiCalls: number;
@@ -79,6 +81,11 @@ const SETTLE_MS = 2 * 60_000;
 const SLOT_KEY = "grb:reconcile:slot";
 /** Repositories swept at the same time. */
 const REPO_CONCURRENCY = 4;
+/**
+ * A heal this replica enqueued is not enqueued again for this long (the queues remember a finished job id as long,
+ * so adding it again would change nothing; skipping it also skips reading its payload again).
+ */
+const REMEMBER_ENQUEUED_MS = 24 * 3600_000;
 
 /**
  * Level-triggered reconciliation: "events are hints, state is the truth". On start and every interval, every
@@ -97,6 +104,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const isActive = options.isActive ?? ((r: InstallationRepository) => !r.archived && !r.disabled);
   const metrics = createSweepMetrics(options.registry);
   const features = new Set(options.features);
+  const enqueuedAt = new Map<string, number>();
   let running = false;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -152,6 +160,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       report.errors++;
       options.log.warn({ err: error }, `reconcile: ${what}`);
     };
+    for (const [id, at] of enqueuedAt) if (started - at >= REMEMBER_ENQUEUED_MS) enqueuedAt.delete(id);
     try {
       const appOctokit = await options.auth();
       const installations = (await listInstallations(appReader, appOctokit)).filter((i) => !i.suspended);
@@ -172,12 +181,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
               });
               report.repositories++;
               for (const heal of planReconciliation(input)) {
+                report.heals.push(heal);
+                const previously = enqueuedAt.get(heal.id);
+                if (previously !== undefined && now() - previously < REMEMBER_ENQUEUED_MS) continue;
                 const job = await jobForHeal(octokit, repository, installation.id, heal, now());
                 if (!job) continue;
                 job.features = job.features.filter((feature) => features.has(feature));
                 if (!job.features.length) continue;
                 await options.queue.add(job);
-                report.heals.push(heal);
+                enqueuedAt.set(heal.id, now());
                 report.enqueued++;
                 metrics.enqueued.inc({ kind: heal.kind });
               }
