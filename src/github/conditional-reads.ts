@@ -82,10 +82,15 @@ export interface ConditionalReader {
 }
 
 /**
- * A reader over `store`. `counts`, when given, counts the reader's own requests (for clients that are shared, so
- * that `countRequests` cannot be hooked on them).
+ * A reader over `store`. `scope` keeps apart what different credentials see at the same URL (every installation
+ * reads `/installation/repositories`). `counts`, when given, counts the reader's own requests (for clients that are
+ * shared, so that `countRequests` cannot be hooked on them).
  */
-export function createConditionalReader(store: EtagStore, counts?: ReadCounts): ConditionalReader {
+export function createConditionalReader(
+  store: EtagStore,
+  scope: string,
+  counts?: ReadCounts,
+): ConditionalReader {
   async function page<T>(
     octokit: Octokit,
     options: { url: string; params?: Params; route?: string; variant?: string },
@@ -94,7 +99,7 @@ export function createConditionalReader(store: EtagStore, counts?: ReadCounts): 
     const endpoint = options.route
       ? octokit.request.endpoint(options.route, options.params ?? {})
       : octokit.request.endpoint({ method: "GET", url: options.url });
-    const key = options.variant ? `${endpoint.url}#${options.variant}` : endpoint.url;
+    const key = `${scope} ${endpoint.url}${options.variant ? `#${options.variant}` : ""}`;
     const cached = store.get(key);
     if (counts) counts.calls++;
     try {

@@ -140,8 +140,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const started = now();
     const counts: ReadCounts = { calls: 0, notModified: 0 };
     const appCounts: ReadCounts = { calls: 0, notModified: 0 };
-    const appReader = createConditionalReader(etags, appCounts);
-    const reader = createConditionalReader(etags);
+    const appReader = createConditionalReader(etags, "app", appCounts);
     const settledBefore =
       reason === "start" && options.queueIsLocal ? null : new Date(started - SETTLE_MS).toISOString();
     const report: SweepReport = {
@@ -170,6 +169,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         try {
           const octokit = await options.auth(installation.id);
           countRequests(octokit, counts);
+          const reader = createConditionalReader(etags, `installation:${installation.id}`);
           const repositories = (await listInstallationRepositories(reader, octokit)).filter(isActive);
           await mapConcurrent(repositories, REPO_CONCURRENCY, async (repository) => {
             if (stopped) return;
