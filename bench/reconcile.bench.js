@@ -3,6 +3,7 @@
 // GitHub would charge (every answer but a 304) and the wall time, first sweep vs the next one.
 import { generateKeyPairSync, createHash } from "node:crypto";
 import { createServer } from "node:http";
+import { performance } from "node:perf_hooks";
 import { Probot, ProbotOctokit } from "probot";
 import { fmt } from "./bench-lib.js";
 import { createReconciler } from "../lib/runtime/reconcile.js";
