@@ -25,15 +25,16 @@ export async function startHarness(options = {}) {
   const fake = await FakeGitHub.start({ ...options.fake, appId: APP_ID, appPublicKey: key.publicKey });
   /** @type {import("./app-process.js").AppProcess} */
   let app;
+  const appOptions = {
+    githubHost: fake.host,
+    appId: APP_ID,
+    privateKey: key.privateKey,
+    webhookSecret: secret,
+    ...(options.appLogLevel ? { logLevel: options.appLogLevel } : {}),
+    ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
+  };
   try {
-    app = await startApp({
-      githubHost: fake.host,
-      appId: APP_ID,
-      privateKey: key.privateKey,
-      webhookSecret: secret,
-      ...(options.appLogLevel ? { logLevel: options.appLogLevel } : {}),
-      ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
-    });
+    app = await startApp(appOptions);
   } catch (error) {
     await fake.close();
     throw error;
@@ -69,15 +70,65 @@ export async function startHarness(options = {}) {
     return results;
   };
 
+  /**
+   * Sends events in order without waiting for the app to handle them (e.g. to kill it while it works).
+   * @param {import("./fake-github.js").GitHubEvent[]} events
+   */
+  const send = async (events) => {
+    /** @type {Delivered[]} */
+    const results = [];
+    for (const event of events)
+      results.push({ ...(await sender.send(event.name, event.payload)), cause: event.cause });
+    return results;
+  };
+  let killed = false;
+  /**
+   * Ends the app with SIGKILL (`kill -9`: no drain, no cleanup) and waits until it is gone. (One replica here: `i` is
+   * 0.)
+   * @param {number} i
+   */
+  const killApp = async (i) => {
+    if (i !== 0) throw new Error(`there is no replica ${i}`);
+    app.kill("SIGKILL");
+    await app.exited();
+    await app.stop();
+    killed = true;
+  };
+  /**
+   * Starts the app again with the same environment (after `killApp(0)`, or killing it first with `kill: true`); the
+   * webhooks follow it to its new port.
+   * @param {number} i @param {{ kill?: boolean }} [restartOptions]
+   */
+  const restartApp = async (i, restartOptions = {}) => {
+    if (i !== 0) throw new Error(`there is no replica ${i}`);
+    if (!killed) {
+      if (restartOptions.kill) await killApp(0);
+      else await app.stop();
+    }
+    app = await startApp(appOptions);
+    killed = false;
+    sender.url = app.webhookUrl;
+    fake.setWebhookTarget({ url: app.webhookUrl, secret });
+    return app;
+  };
+
   return {
     fake,
-    app,
+    /** The app's process (a new one after `restartApp`). */
+    get app() {
+      return app;
+    },
     /** The app's private key (PEM), e.g. to sign an app JWT with `appJwt` for the `/app/…` endpoints. */
     appPrivateKey: key.privateKey,
     sender,
     deliver,
     /** Delivers every event the fake queued since the last call (what GitHub would have sent). */
     deliverPending: () => deliver(fake.takeEvents()),
+    send,
+    killApp,
+    restartApp,
+    /** Resolves when the app's queue has nothing waiting, running or delayed. @param {number} [timeoutMs] */
+    waitIdle: (timeoutMs) => app.waitIdle(timeoutMs),
     /**
      * Waits until the check run `name` on `headSha` is completed; returns it.
      * @param {string} name @param {string} headSha @param {number} [timeoutMs]
@@ -99,7 +150,7 @@ export async function startHarness(options = {}) {
       return [...latest.values()];
     },
     async stop() {
-      await app.stop();
+      if (!killed) await app.stop();
       await fake.close();
     },
   };

@@ -385,6 +385,66 @@ export const STORY_STEPS = [
     },
   },
   {
+    id: "kill-during-publish",
+    title:
+      "v0.0.5 is published and the app is killed (kill -9) while it moves the promotion PR, then started again",
+    async run(h, memory) {
+      const { sha, delivered, release } = await tagAndDraft(h, "v0.0.5");
+      // The promotion job gets slow on its first git write (the stand-in answers 30 s late) and the app is killed
+      // while it waits: the job dies with it (a lone replica's queue lives in memory).
+      h.fake.injectFaults({ mode: "slow", route: "POST /repos/:owner/:repo/git/trees", delayMs: 30_000 });
+      await h.fake.publishRelease(release, MAINTAINER);
+      const published = await h.send(h.fake.takeEvents());
+      await waitUntil("the promotion job to wait on GitHub", () => h.fake.faults.slow > 0, {
+        timeoutMs: 30_000,
+      });
+      await h.killApp(0);
+      h.fake.clearFaults();
+      const before = openPromotions(h).map((pr) => ({ number: pr.number, title: pr.title }));
+      // Started again: its start-up sweep reads the state (events are hints, state is the truth) and finds the newest
+      // release neither promoted nor reported blocked.
+      await h.restartApp(0);
+      const promotion = await waitUntil(
+        "the promotion PR for v0.0.5",
+        () => openPromotions(h).find((pr) => (pr.body ?? "").includes("tag=v0.0.5 -->")),
+        { timeoutMs: 60_000 },
+      );
+      await h.waitIdle(60_000);
+      const botEvents = await h.deliverPending();
+      await h.waitForCheckRun("PR title", promotion.headSha);
+      const sweep = h.app.logRecords().find((record) => record.reconcile)?.reconcile ?? null;
+      const diff = String(await h.fake.git.run(["diff", `refs/heads/main...refs/heads/${PROMOTION_BRANCH}`]));
+      memory.finalPromotion = { number: promotion.number, title: promotion.title, diff };
+      const promotionPulls = [...h.fake.pulls.values()].filter((pr) => pr.head === PROMOTION_BRANCH);
+      return {
+        lines: [
+          `GitHub: ${MAINTAINER} pushed tag v0.0.5 at ${short(sha)}`,
+          deliveredLine(delivered),
+          `Bot: draft release "${release.name}"`,
+          `GitHub: ${MAINTAINER} published release v0.0.5 (GitHub answers the bot's git writes 30 s late)`,
+          deliveredLine(published),
+          "Operator: kill -9 of the app while it moves the promotion PR; its in-memory queue is gone",
+          `Still open: ${before.map((pr) => `PR #${pr.number} "${pr.title}"`).join(", ")}`,
+          "Operator: the app is started again",
+          sweep
+            ? `Bot (start-up sweep): ${sweep.repositories} repository read, ${sweep.enqueued} job enqueued: ${sweep.heals.join(", ")}`
+            : "Bot: the job was taken over",
+          `Bot: PR #${promotion.number} is now "${promotion.title}" (${promotion.state}), the only promotion PR`,
+          deliveredLine(botEvents),
+        ],
+        facts: {
+          release,
+          before,
+          pr: { ...promotion },
+          sweep,
+          promotionPulls: promotionPulls.map((pr) => ({ number: pr.number, state: pr.state })),
+          open: openPromotions(h),
+          diff,
+        },
+      };
+    },
+  },
+  {
     id: "redeliver-everything",
     title: "Every webhook of the story is delivered a second time",
     async run(h) {

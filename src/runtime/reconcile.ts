@@ -223,7 +223,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     report.rateLimitedCalls = report.apiCalls - counts.notModified - appCounts.notModified;
     report.durationMs = now() - started;
     metrics.record(report);
-    options.log.info(
+    // A sweep that had to heal or redeliver found deliveries that were lost: worth a warning, not just a count.
+    const healed = report.enqueued > 0 || (report.redelivery?.redelivered.length ?? 0) > 0;
+    options.log[healed || report.errors ? "warn" : "info"](
       {
         reconcile: {
           reason,

@@ -183,10 +183,34 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     );
   }, 60_000);
 
-  test("7. every webhook delivered a second time → no duplicate check run, release, issue or PR", async () => {
+  test("7. v0.0.5 published, the app killed (kill -9) mid-promotion and started again → the same PR promotes v0.0.5, once", async () => {
+    const facts = await runStep("kill-during-publish");
+    // Killed mid-job: the PR still promoted v0.0.4; the restarted app's start-up sweep found v0.0.5 unpromoted.
+    expect(facts.before).toEqual([
+      { number: memory.promotion.number, title: "chore(release): promote v0.0.4 to release" },
+    ]);
+    expect(facts.sweep).toMatchObject({
+      reason: "start",
+      enqueued: 1,
+      heals: ["reconcile:berndonline/k8s-gitops-at-scale:release@v0.0.5"],
+      errors: 0,
+    });
+    expect(facts.pr).toMatchObject({
+      number: memory.promotion.number,
+      state: "open",
+      title: "chore(release): promote v0.0.5 to release",
+    });
+    expect(facts.promotionPulls).toEqual([{ number: memory.promotion.number, state: "open" }]);
+    expect(changedLines(facts.diff)).toEqual({
+      files: [RELEASE_FILE],
+      lines: ["-    tag: v0.0.2", "+    tag: v0.0.5"],
+    });
+  }, 90_000);
+
+  test("8. every webhook delivered a second time → no duplicate check run, release, issue or PR", async () => {
     const facts = await runStep("redeliver-everything");
     expect(facts.redelivered).toBe(h.sender.deliveries.length);
-    // Every step's deliveries: steps 1–6 (the bot's own writes included).
+    // Every step's deliveries: steps 1–7 (the bot's own writes included).
     expect(facts.redelivered).toBeGreaterThanOrEqual(30);
     expect(facts.statuses.every((s: number) => s >= 200 && s < 300)).toBe(true);
     expect(facts.duplicates).toEqual([]);
@@ -205,6 +229,7 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
       ["v0.0.2", false],
       ["v0.0.3", false],
       ["v0.0.4", false],
+      ["v0.0.5", false],
     ]);
     expect([...h.fake.issues.values()].map((i) => i.title)).toEqual([AUDIT_ISSUE_TITLE]);
     expect(
@@ -212,7 +237,7 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     ).toEqual(["open"]);
   }, 60_000);
 
-  test("8. a bad signature → 400, no API call, nothing changes on the fake GitHub", async () => {
+  test("9. a bad signature → 400, no API call, nothing changes on the fake GitHub", async () => {
     const facts = await runStep("bad-signature");
     expect(facts.status).toBe(400);
     expect(facts.newRequests).toBe(0);
@@ -226,7 +251,8 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     expect(requests.some((r) => r.route === "/app/installations/:installation_id/access_tokens")).toBe(true);
     expect(h.fake.problems()).toEqual([]);
     expect(h.fake.unhandled).toEqual([]);
-    // Nothing failed inside the app except the one forged delivery of step 8, and no token reached its log.
+    // Nothing failed inside the (restarted) app except the one forged delivery of step 9, and no token reached its
+    // log.
     const errors = h.app.logRecords().filter((record) => Number(record.level) >= 50);
     const forged = errors.filter((record) => String(record.msg).includes("signature does not match"));
     expect(forged.length).toBeGreaterThan(0); // probot logs it twice (event and app loggers)
@@ -234,7 +260,7 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     for (const token of h.fake.tokens.keys()) expect(h.app.logs()).not.toContain(token);
   });
 
-  test("the fake's App delivery log holds every delivery once and, after step 7, its redelivery (same GUID)", () => {
+  test("the fake's App delivery log holds every delivery once and, after step 8, its redelivery (same GUID)", () => {
     const log = h.fake.deliveryLog.map((e) => e.item);
     const guids = h.sender.deliveries.map((d) => d.id);
     expect(log.filter((item) => !item.redelivery).map((item) => item.guid)).toEqual(guids);
