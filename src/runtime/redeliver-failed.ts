@@ -36,19 +36,30 @@ export interface RedeliveryMemory {
   claim(guid: string, ttlMs: number): Promise<boolean>;
   /** Gives a claim back (the redelivery request itself failed: the next sweep may try again). */
   release(guid: string): Promise<void>;
+  /** The newest log entry an earlier pass judged completely (older ones need no second look), or 0. */
+  seen(): Promise<number>;
+  markSeen(id: number): Promise<void>;
 }
 
 export function createRedeliveryMemory(redis: Redis | null, now: () => number = Date.now): RedeliveryMemory {
   if (redis) {
     const key = (guid: string) => `grb:redelivered:${guid}`;
+    const SEEN = "grb:redelivery:seen";
     return {
       claim: async (guid, ttlMs) =>
         (await redis.set(key(guid), String(now()), "PX", Math.max(1, Math.round(ttlMs)), "NX")) === "OK",
       release: async (guid) => void (await redis.del(key(guid))),
+      seen: async () => Number((await redis.get(SEEN)) ?? 0) || 0,
+      markSeen: async (id) => void (await redis.set(SEEN, String(id), "EX", 7 * 24 * 3600)),
     };
   }
   const claimed = new Map<string, number>();
+  let seen = 0;
   return {
+    seen: async () => seen,
+    async markSeen(id) {
+      seen = id;
+    },
     async claim(guid, ttlMs) {
       const at = now();
       for (const [known, until] of claimed) if (until < at) claimed.delete(known);
@@ -70,7 +81,8 @@ export interface RedeliveryReport {
 
 /**
  * One pass over the App's delivery log: reads it newest first (conditionally: with no new delivery, a 304) down to
- * the age bound, and asks GitHub to redeliver each failed delivery once.
+ * the entries an earlier pass judged, or the age bound, and asks GitHub to redeliver each failed delivery once. A
+ * busy app's log holds thousands of entries a day: each pass reads only the pages that are new since the last one.
  */
 export async function redeliverFailed(
   reader: ConditionalReader,
@@ -78,8 +90,9 @@ export async function redeliverFailed(
   memory: RedeliveryMemory,
   options: { now: number; maxAgeMs: number; counts: ReadCounts; log: (msg: string, error?: unknown) => void },
 ): Promise<RedeliveryReport> {
-  const tooOld = (d: HookDelivery) => options.now - Date.parse(d.deliveredAt) > options.maxAgeMs;
-  const deliveries = await listHookDeliveries(reader, appOctokit, tooOld);
+  const seen = await memory.seen();
+  const done = (d: HookDelivery) => d.id <= seen || options.now - Date.parse(d.deliveredAt) > options.maxAgeMs;
+  const deliveries = (await listHookDeliveries(reader, appOctokit, done)).filter((d) => d.id > seen);
   const report: RedeliveryReport = { scanned: deliveries.length, redelivered: [], failed: [] };
   for (const delivery of pickRedeliveries(deliveries, options)) {
     if (!(await memory.claim(delivery.guid, options.maxAgeMs))) continue;
@@ -93,5 +106,8 @@ export async function redeliverFailed(
       options.log(`could not redeliver ${delivery.guid} (${delivery.event})`, error);
     }
   }
+  // A redelivery request that failed is looked at again by the next pass: the mark does not move past it.
+  const newest = Math.max(seen, ...deliveries.map((d) => d.id));
+  if (!report.failed.length && newest > seen) await memory.markSeen(newest);
   return report;
 }

@@ -2,11 +2,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/g
 import type nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { Registry } from "prom-client";
-import { createEtagStore } from "../../src/github/conditional-reads.js";
+import { createConditionalReader, createEtagStore } from "../../src/github/conditional-reads.js";
 import type { Octokit } from "../../src/github/types.js";
 import type { DeliveryJob, JobQueue } from "../../src/runtime/job-queue.js";
 import { createReconciler, type ReconcilerOptions } from "../../src/runtime/reconcile.js";
-import { createRedeliveryMemory, pickRedeliveries } from "../../src/runtime/redeliver-failed.js";
+import {
+  createRedeliveryMemory,
+  pickRedeliveries,
+  redeliverFailed,
+} from "../../src/runtime/redeliver-failed.js";
 import { API, mockGitHub, resetNock } from "../helpers/mock-github.js";
 import { startTestRedis, type TestRedis } from "../helpers/redis-server.js";
 import { TEST_APP_ID, testPrivateKey } from "../helpers/test-app.js";
@@ -438,6 +442,70 @@ describe("redelivery of failed deliveries", () => {
       ["g-timeout", 4],
       ["g-retry", 10],
     ]);
+  });
+});
+
+describe("the App's delivery log, read incrementally", () => {
+  test("a pass reads only what is new since the last one; a failed redelivery request is tried again", async () => {
+    const github = mockGitHub();
+    const page2 = `${API}/app/hook/deliveries?per_page=100&cursor=v1_3`;
+    // Pass 1: two pages (a failed delivery on each).
+    github.api
+      .get("/app/hook/deliveries")
+      .query({ per_page: 100 })
+      .reply(200, [delivery(5, "ok", 200, 1), delivery(4, "down-1", 0, 2)], {
+        etag: 'W/"p1"',
+        link: `<${page2}>; rel="next"`,
+      })
+      .get("/app/hook/deliveries")
+      .query({ per_page: 100, cursor: "v1_3" })
+      .reply(200, [delivery(3, "down-2", 503, 3)], { etag: 'W/"p2"' })
+      .post("/app/hook/deliveries/4/attempts")
+      .reply(202, {})
+      .post("/app/hook/deliveries/3/attempts")
+      .reply(500, { message: "Server Error" });
+    // Pass 2: page 1 changed (one new failure). The redelivery request that failed in pass 1 kept the mark back, so
+    // this pass reads on (page 2 unchanged: a 304) and tries it again.
+    github.api
+      .get("/app/hook/deliveries")
+      .query({ per_page: 100 })
+      .reply(200, [delivery(6, "down-3", 502, 0.5), delivery(5, "ok", 200, 1), delivery(4, "down-1", 0, 2)], {
+        etag: 'W/"p1b"',
+        link: `<${page2}>; rel="next"`,
+      })
+      .get("/app/hook/deliveries")
+      .query({ per_page: 100, cursor: "v1_3" })
+      .matchHeader("if-none-match", 'W/"p2"')
+      .reply(304)
+      .post("/app/hook/deliveries/6/attempts")
+      .reply(202, {})
+      .post("/app/hook/deliveries/3/attempts")
+      .reply(202, {});
+    // Pass 3: page 1 unchanged (304) and judged by pass 2 (the mark moved to its newest entry): page 2 is not read.
+    github.api
+      .get("/app/hook/deliveries")
+      .query({ per_page: 100 })
+      .matchHeader("if-none-match", 'W/"p1b"')
+      .reply(304);
+    const app = probot();
+    const appOctokit = (await app.auth()) as Octokit;
+    const store = createEtagStore();
+    const memory = createRedeliveryMemory(null, () => NOW);
+    const pass = async () => {
+      const counts = { calls: 0, notModified: 0 };
+      const reader = createConditionalReader(store, "app", counts);
+      const report = await redeliverFailed(reader, appOctokit, memory, {
+        now: NOW,
+        maxAgeMs: 24 * 3600_000,
+        counts,
+        log: () => undefined,
+      });
+      return { redelivered: report.redelivered, failed: report.failed, calls: counts.calls };
+    };
+    expect(await pass()).toEqual({ redelivered: ["down-1"], failed: ["down-2"], calls: 4 });
+    expect(await pass()).toEqual({ redelivered: ["down-2", "down-3"], failed: [], calls: 4 });
+    expect(await pass()).toEqual({ redelivered: [], failed: [], calls: 1 });
+    github.finish();
   });
 });
 
