@@ -91,7 +91,8 @@ export async function redeliverFailed(
   options: { now: number; maxAgeMs: number; counts: ReadCounts; log: (msg: string, error?: unknown) => void },
 ): Promise<RedeliveryReport> {
   const seen = await memory.seen();
-  const done = (d: HookDelivery) => d.id <= seen || options.now - Date.parse(d.deliveredAt) > options.maxAgeMs;
+  const done = (d: HookDelivery) =>
+    d.id <= seen || options.now - Date.parse(d.deliveredAt) > options.maxAgeMs;
   const deliveries = (await listHookDeliveries(reader, appOctokit, done)).filter((d) => d.id > seen);
   const report: RedeliveryReport = { scanned: deliveries.length, redelivered: [], failed: [] };
   for (const delivery of pickRedeliveries(deliveries, options)) {
