@@ -42,6 +42,11 @@ export interface ReconcileInput {
   releases: Array<{ tag: string; draft: boolean; prerelease: boolean; publishedAt: string | null }>;
   /** Per promotion target: the ref the default branch pins now (null: unreadable), the tag of its open PR. */
   promotion: Record<string, { pinned: string | null; openPullTag: string | null; blockedTag: string | null }>;
+  /**
+   * An open issue says promotion is blocked by an invalid configuration. Once the configuration is valid again it
+   * is out of date: the newest release's promotion closes it (and promotes where needed).
+   */
+  configBlockedIssue?: boolean;
   /** The open main-audit tracking issue, if any. */
   auditIssue: {
     /** SHAs the issue still lists as open. */
@@ -121,6 +126,7 @@ function planPromotion(input: ReconcileInput): Heal[] {
   const release = published.find((r) => r.tag === newest.tag)!;
   if (!settled(input, release.publishedAt)) return [];
   const prefix = config.release.tagPrefix;
+  const stale = Boolean(input.configBlockedIssue);
   const needed = config.promotion.targets.some((target) => {
     if (release.prerelease && !target.prereleases) return false;
     const state = input.promotion[target.id];
@@ -132,7 +138,9 @@ function planPromotion(input: ReconcileInput): Heal[] {
     if (open && semver.compare(open, newest.version) >= 0) return false;
     return state.blockedTag !== newest.tag;
   });
-  return needed ? [{ kind: "release", id: healId(input.repo, "release", newest.tag), tag: newest.tag }] : [];
+  return needed || stale
+    ? [{ kind: "release", id: healId(input.repo, "release", newest.tag), tag: newest.tag }]
+    : [];
 }
 
 /**

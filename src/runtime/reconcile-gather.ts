@@ -91,6 +91,7 @@ export async function gatherRepository(
     tags: tags.map((tag) => tag.name),
     releases,
     promotion,
+    configBlockedIssue: issues.some((issue) => issue.key === "promotion-blocked:configuration"),
     auditIssue: auditIssue ? { openShas, labels: auditIssue.labels } : null,
     recentCommits,
     settledBefore: options.settledBefore,

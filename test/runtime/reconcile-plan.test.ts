@@ -182,6 +182,21 @@ const cases: Case[] = [
     [],
   ],
   [
+    "an issue says an invalid configuration blocks promotion, and the configuration is valid again",
+    (i) => {
+      i.configBlockedIssue = true;
+    },
+    [{ kind: "release", id: "reconcile:acme/platform:release@v1.2.0", tag: "v1.2.0" }],
+  ],
+  [
+    "that issue while the configuration is still invalid: nothing (it is up to date)",
+    (i) => {
+      i.configBlockedIssue = true;
+      i.config.valid = false;
+    },
+    [],
+  ],
+  [
     "the audit issue lists a commit that a later commit reverted",
     (i) => {
       i.auditIssue = { openShas: [sha("c"), sha("d")], labels: [] };
