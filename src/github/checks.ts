@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import type { CheckAnnotation, CheckResult } from "../report/check-result.js";
 import { truncateUtf8 } from "../util/markdown.js";
 import { withKeyedLock } from "../util/keyed-lock.js";
-import type { ConditionalReader } from "./conditional-reads.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 /** GitHub accepts at most 50 annotations per create/update request. */
@@ -123,22 +122,4 @@ function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/**
- * The names of every check run on a commit (100 a page), read conditionally: the reconciliation sweep compares them
- * with the checks the bot writes on an open PR's head.
- */
-export async function listCheckRunNames(
-  reader: ConditionalReader,
-  octokit: Octokit,
-  repo: RepoRef,
-  sha: string,
-): Promise<string[]> {
-  return reader.all(
-    octokit,
-    "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
-    { ...repo, ref: sha, per_page: 100 },
-    (data) => (data as { check_runs: Array<{ name: string }> }).check_runs.map((run) => run.name),
-  );
 }

@@ -1,7 +1,6 @@
 import type { AssociatedPull } from "../rules/audit-main-commit.js";
 import { memoizeForEvent } from "../util/event-memo.js";
 import { compareAllCommits } from "./compare.js";
-import type { ConditionalReader } from "./conditional-reads.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 /** A commit with what the squash audit reads. */
@@ -86,36 +85,4 @@ export function getPullRequestAutoMerge(octokit: Octokit, repo: RepoRef, number:
 
 function toCommitInfo(sha: string, message: string, parentCount: number): CommitInfo {
   return { sha, message, subject: message.split("\n")[0] ?? "", parentCount };
-}
-
-/** The newest commits of a branch (one page of 100), read conditionally: enough to see recent reverts. */
-export async function listRecentCommits(
-  reader: ConditionalReader,
-  octokit: Octokit,
-  repo: RepoRef,
-  branch: string,
-): Promise<Array<{ sha: string; parentSha: string | null; message: string }>> {
-  return reader.get(
-    octokit,
-    "GET /repos/{owner}/{repo}/commits",
-    { ...repo, sha: branch, per_page: 100 },
-    (data) =>
-      (data as Array<{ sha: string; parents: Array<{ sha: string }>; commit: { message: string } }>).map(
-        (c) => ({ sha: c.sha, parentSha: c.parents[0]?.sha ?? null, message: c.commit.message }),
-      ),
-  );
-}
-
-/** Every tag of the repository with its commit (100 a page), read conditionally. */
-export async function listTagsConditional(
-  reader: ConditionalReader,
-  octokit: Octokit,
-  repo: RepoRef,
-): Promise<Array<{ name: string; sha: string }>> {
-  return reader.all(octokit, "GET /repos/{owner}/{repo}/tags", { ...repo, per_page: 100 }, (data) =>
-    (data as Array<{ name: string; commit: { sha: string } }>).map((t) => ({
-      name: t.name,
-      sha: t.commit.sha,
-    })),
-  );
 }

@@ -1,5 +1,4 @@
 import { withKeyedLock } from "../util/keyed-lock.js";
-import type { ConditionalReader } from "./conditional-reads.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 /** A bot-owned issue, identified by a hidden marker in its body so that it is found again and never duplicated. */
@@ -105,41 +104,4 @@ export async function closeTrackingIssue(
     });
     return existing.number;
   });
-}
-
-/** An open issue that carries one of the bot's markers, as the reconciliation sweep keeps it. */
-export interface BotIssue {
-  number: number;
-  key: string;
-  title: string;
-  body: string;
-  labels: string[];
-}
-
-/** The open issues the bot tracks (every open issue is listed, 100 a page, conditionally; only the bot's kept). */
-export async function listOpenBotIssues(
-  reader: ConditionalReader,
-  octokit: Octokit,
-  repo: RepoRef,
-): Promise<BotIssue[]> {
-  return reader.all(
-    octokit,
-    "GET /repos/{owner}/{repo}/issues",
-    { ...repo, state: "open", per_page: 100 },
-    (data) =>
-      (
-        data as Array<{
-          number: number;
-          title: string;
-          body?: string | null;
-          pull_request?: unknown;
-          labels: Array<string | { name?: string }>;
-        }>
-      ).flatMap((issue) => {
-        const key = /<!-- gitops-release-bot:(\S+) -->/.exec(issue.body ?? "")?.[1];
-        if (issue.pull_request || !key) return [];
-        const labels = issue.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean);
-        return [{ number: issue.number, key, title: issue.title, body: issue.body ?? "", labels }];
-      }),
-  );
 }

@@ -1,5 +1,4 @@
 import { memoizeForEvent } from "../util/event-memo.js";
-import type { ConditionalReader } from "./conditional-reads.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 /** The parts of a pull request the checks read. */
@@ -113,40 +112,3 @@ export function listPullRequestFiles(
 
 /** The PR files API lists at most this many files. */
 export const PR_FILES_API_LIMIT = 3000;
-
-/** An open pull request as the reconciliation sweep keeps it (the body only for the bot's promotion branches). */
-export interface OpenPull {
-  number: number;
-  headSha: string;
-  headRef: string;
-  updatedAt: string | null;
-  /** The body of a PR from `promote/…` (its hidden marker names the tag it promotes), else null. */
-  promotionBody: string | null;
-}
-
-/** Every open pull request (100 a page), read conditionally. */
-export async function listOpenPulls(
-  reader: ConditionalReader,
-  octokit: Octokit,
-  repo: RepoRef,
-): Promise<OpenPull[]> {
-  return reader.all(
-    octokit,
-    "GET /repos/{owner}/{repo}/pulls",
-    { ...repo, state: "open", per_page: 100 },
-    (data) =>
-      (data as Array<PullRequestLike & { body?: string | null }>).map((pr) => ({
-        number: pr.number,
-        headSha: pr.head.sha,
-        headRef: pr.head.ref,
-        updatedAt: pr.updated_at ?? null,
-        promotionBody: pr.head.ref.startsWith("promote/") ? (pr.body ?? "") : null,
-      })),
-  );
-}
-
-/** A pull request as GitHub answers it now (the `pull_request` of a webhook the sweep stands in for). */
-export async function getPullRequestData(octokit: Octokit, repo: RepoRef, number: number) {
-  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
-  return data;
-}

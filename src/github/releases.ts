@@ -1,5 +1,4 @@
 import { withKeyedLock } from "../util/keyed-lock.js";
-import type { ConditionalReader } from "./conditional-reads.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 export interface ReleaseInfo {
@@ -103,41 +102,4 @@ export async function deleteReleaseDrafts(octokit: Octokit, repo: RepoRef, tag: 
     for (const draft of drafts) await octokit.rest.repos.deleteRelease({ ...repo, release_id: draft.id });
     return drafts.map((draft) => draft.id);
   });
-}
-
-/** A release as the reconciliation sweep keeps it. */
-export interface ReleaseSummary {
-  tag: string;
-  draft: boolean;
-  prerelease: boolean;
-  publishedAt: string | null;
-}
-
-/** Every release, drafts included (100 a page), read conditionally. */
-export async function listReleaseSummaries(
-  reader: ConditionalReader,
-  octokit: Octokit,
-  repo: RepoRef,
-): Promise<ReleaseSummary[]> {
-  return reader.all(octokit, "GET /repos/{owner}/{repo}/releases", { ...repo, per_page: 100 }, (data) =>
-    (
-      data as Array<{ tag_name: string; draft: boolean; prerelease: boolean; published_at: string | null }>
-    ).map((r) => ({
-      tag: r.tag_name,
-      draft: r.draft,
-      prerelease: r.prerelease,
-      publishedAt: r.published_at,
-    })),
-  );
-}
-
-/** The published release of a tag as GitHub answers it now (the `release` of a `release.published`), or null. */
-export async function getPublishedReleaseData(octokit: Octokit, repo: RepoRef, tag: string) {
-  try {
-    const { data } = await octokit.rest.repos.getReleaseByTag({ ...repo, tag });
-    return data;
-  } catch (error) {
-    if ((error as { status?: number }).status === 404) return null;
-    throw error;
-  }
 }

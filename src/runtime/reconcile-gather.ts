@@ -4,14 +4,22 @@ import type { PromotionTarget } from "../config/sections/promotion.js";
 import { rankTargetCandidates } from "../gitops/rank-target-candidates.js";
 import { readSourceRef, type SourceTarget } from "../gitops/set-source-ref.js";
 import type { InstallationRepository } from "../github/apps.js";
-import { listCheckRunNames } from "../github/checks.js";
-import { listRecentCommits, listTagsConditional } from "../github/commits.js";
 import type { ConditionalReader } from "../github/conditional-reads.js";
 import { readConfigAtRef } from "../github/config-file.js";
-import { pickTreeFiles, readBlobReduced, readBranchHead, readFileTextAt } from "../github/git-data.js";
-import { listOpenBotIssues } from "../github/issues.js";
-import { getPullRequestData, listOpenPulls } from "../github/pulls.js";
-import { getPublishedReleaseData, listReleaseSummaries } from "../github/releases.js";
+import {
+  getPublishedReleaseData,
+  getPullRequestData,
+  listCheckRunNames,
+  listOpenBotIssues,
+  listOpenPulls,
+  listRecentCommits,
+  listReleaseSummaries,
+  listTagsConditional,
+  pickTreeFiles,
+  readBlobReduced,
+  readBranchHead,
+  readFileTextAt,
+} from "../github/repo-state.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { readPromotionTag } from "../report/promotion-body.js";
 import { AUDIT_ISSUE_KEY, readAuditState } from "../report/squash-audit-issue.js";
