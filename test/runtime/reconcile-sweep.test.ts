@@ -6,6 +6,7 @@ import { createConditionalReader, createEtagStore } from "../../src/github/condi
 import type { Octokit } from "../../src/github/types.js";
 import type { DeliveryJob, JobQueue } from "../../src/runtime/job-queue.js";
 import { createReconciler, type ReconcilerOptions } from "../../src/runtime/reconcile.js";
+import { readRuntimeSettings } from "../../src/runtime/runtime-settings.js";
 import {
   createRedeliveryMemory,
   pickRedeliveries,
@@ -14,6 +15,7 @@ import {
 import { API, mockGitHub, resetNock } from "../helpers/mock-github.js";
 import { startTestRedis, type TestRedis } from "../helpers/redis-server.js";
 import { TEST_APP_ID, testPrivateKey } from "../helpers/test-app.js";
+import { waitUntil } from "../../demo/lib/wait-until.js";
 
 const OWNER = "acme";
 const REPO = "platform";
@@ -411,6 +413,41 @@ describe("the reconciliation sweep (nock: GitHub's schema, app JWT and installat
     const sweeps = reconciler(probot(), recordingQueue(), { redeliverMaxAgeMs: 0 });
     expect(await sweeps.sweep("start")).toMatchObject({ installations: 1, repositories: 0, enqueued: 0 });
     github.finish();
+  });
+});
+
+describe("settings", () => {
+  test("RECONCILE_INTERVAL_MINUTES (default 15, 0: start-up sweep only) and REDELIVER_MAX_AGE_HOURS (default 24)", () => {
+    expect(readRuntimeSettings({})).toMatchObject({
+      reconcileIntervalMs: 15 * 60_000,
+      redeliverMaxAgeMs: 24 * 3600_000,
+    });
+    expect(
+      readRuntimeSettings({ RECONCILE_INTERVAL_MINUTES: "0", REDELIVER_MAX_AGE_HOURS: "72" }),
+    ).toMatchObject({ reconcileIntervalMs: 0, redeliverMaxAgeMs: 72 * 3600_000 });
+    expect(() => readRuntimeSettings({ REDELIVER_MAX_AGE_HOURS: "96" })).toThrow(
+      'REDELIVER_MAX_AGE_HOURS="96" is not a number from 0 to 72; unset it for the default (24).',
+    );
+  });
+
+  test("the schedule: a sweep at start, then one every interval", async () => {
+    const sweeps = reconciler(
+      { auth: async () => Promise.reject(new Error("GitHub is away")) } as unknown as Probot,
+      recordingQueue(),
+      { intervalMs: 20, redeliverMaxAgeMs: 0, now: Date.now },
+    );
+    sweeps.start();
+    try {
+      const lines = () => logged.filter((line) => String(line.msg).startsWith("reconcile ("));
+      await waitUntil("three sweeps", () => lines().length >= 3, { timeoutMs: 5_000 });
+      expect(lines().map((line) => String(line.msg).split(":")[0])).toEqual(
+        expect.arrayContaining(["reconcile (start)", "reconcile (schedule)"]),
+      );
+      // A sweep that cannot reach GitHub says so, and the next one tries again.
+      expect(logged.some((line) => String(line.msg).includes("GitHub is away"))).toBe(true);
+    } finally {
+      sweeps.stop();
+    }
   });
 });
 
