@@ -19,6 +19,7 @@ const STARTED = Date.now();
 /** The answers of an idle organisation: every PR has the bot's three checks, the newest tag is released and pinned. */
 function answer(path, query) {
   let m;
+  if (path === "/app") return { id: 1, slug: "gitops-release-bot" };
   if (path === "/app/installations")
     return Array.from({ length: INSTALLATIONS }, (_, i) => ({
       id: i + 1,
@@ -55,7 +56,7 @@ function answer(path, query) {
   if ((m = /^\/commits\/([0-9a-f]{40})\/check-runs$/.exec(rest)))
     return {
       total_count: 3,
-      check_runs: ["PR title", "Folder layout", "Squash title"].map((name) => ({ name })),
+      check_runs: ["PR title", "Folder layout", "Squash title"].map((name) => ({ name, app: { id: 1 } })),
     };
   if (rest === "/tags") return TAGS.map((name) => ({ name, commit: { sha: sha(`${id}@${name}`) } }));
   if (rest === "/releases")

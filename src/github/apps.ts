@@ -3,6 +3,17 @@ import type { Octokit } from "./types.js";
 
 /** The App's endpoints: its installations and their repositories, and its webhook delivery log (app JWT). */
 
+/** The App itself (app JWT), read conditionally: its id tells its check runs from other apps' runs of the same name. */
+export async function getApp(
+  reader: ConditionalReader,
+  appOctokit: Octokit,
+): Promise<{ id: number; slug: string | null }> {
+  return reader.get(appOctokit, "GET /app", {}, (data) => {
+    const app = data as { id: number; slug?: string };
+    return { id: app.id, slug: app.slug ?? null };
+  });
+}
+
 export interface InstallationInfo {
   id: number;
   account: string;

@@ -11,20 +11,25 @@ import type { Octokit, RepoRef } from "./types.js";
 // ---------------------------------------------------------------- Checks
 
 /**
- * The names of every check run on a commit (100 a page), read conditionally: the reconciliation sweep compares them
- * with the checks the bot writes on an open PR's head.
+ * The names of the App's check runs on a commit (100 a page), read conditionally: the reconciliation sweep compares
+ * them with the checks the bot writes on an open PR's head. Runs of other apps (a CI job that happens to be called
+ * "PR title") do not count.
  */
 export async function listCheckRunNames(
   reader: ConditionalReader,
   octokit: Octokit,
   repo: RepoRef,
   sha: string,
+  appId: number,
 ): Promise<string[]> {
   return reader.all(
     octokit,
     "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
     { ...repo, ref: sha, per_page: 100 },
-    (data) => (data as { check_runs: Array<{ name: string }> }).check_runs.map((run) => run.name),
+    (data) =>
+      (data as { check_runs: Array<{ name: string; app?: { id?: number } | null }> }).check_runs
+        .filter((run) => run.app?.id === appId)
+        .map((run) => run.name),
   );
 }
 

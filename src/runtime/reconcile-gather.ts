@@ -48,7 +48,7 @@ export async function gatherRepository(
   reader: ConditionalReader,
   octokit: Octokit,
   repository: InstallationRepository,
-  options: { active: boolean; settledBefore: string | null; configs: ConfigCache },
+  options: { active: boolean; settledBefore: string | null; configs: ConfigCache; appId: number },
 ): Promise<ReconcileInput> {
   const repo: RepoRef = { owner: repository.owner.login, repo: repository.name };
   const fullName = `${repo.owner}/${repo.repo}`;
@@ -64,7 +64,7 @@ export async function gatherRepository(
     number: pull.number,
     headSha: pull.headSha,
     updatedAt: pull.updatedAt,
-    checks: await listCheckRunNames(reader, octokit, repo, pull.headSha),
+    checks: await listCheckRunNames(reader, octokit, repo, pull.headSha, options.appId),
   }));
   const auditIssue = issues.find((issue) => issue.key === AUDIT_ISSUE_KEY) ?? null;
   const openShas = auditIssue

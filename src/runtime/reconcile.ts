@@ -3,6 +3,7 @@ import { Redis as IORedis, type Redis } from "ioredis";
 import type { Probot } from "probot";
 import { Counter, Gauge, type Registry } from "prom-client";
 import {
+  getApp,
   listInstallationRepositories,
   listInstallations,
   type InstallationRepository,
@@ -162,6 +163,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     for (const [id, at] of enqueuedAt) if (started - at >= REMEMBER_ENQUEUED_MS) enqueuedAt.delete(id);
     try {
       const appOctokit = await options.auth();
+      const self = await getApp(appReader, appOctokit);
       const installations = (await listInstallations(appReader, appOctokit)).filter((i) => !i.suspended);
       report.installations = installations.length;
       for (const installation of installations) {
@@ -178,6 +180,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
                 active: true,
                 settledBefore,
                 configs,
+                appId: self.id,
               });
               report.repositories++;
               for (const heal of planReconciliation(input)) {

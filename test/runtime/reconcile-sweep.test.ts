@@ -128,6 +128,20 @@ function mockSweepReads(api: nock.Scope, state: State, mode: "fresh" | "unchange
       ? matched.reply(200, body as nock.Body, { etag })
       : matched.matchHeader("if-none-match", etag).reply(304);
   };
+  answer(api.get("/app"), APP_AUTH, 'W/"app"', {
+    id: TEST_APP_ID,
+    slug: "gitops-release-bot",
+    node_id: "A_1",
+    owner: user(OWNER, 7),
+    name: "gitops-release-bot",
+    description: "",
+    external_url: "https://example.com",
+    html_url: "https://github.com/apps/gitops-release-bot",
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    permissions: {},
+    events: [],
+  });
   answer(api.get("/app/installations").query({ per_page: 100 }), APP_AUTH, 'W/"inst"', [
     {
       id: 2,
@@ -191,7 +205,14 @@ function mockSweepReads(api: nock.Scope, state: State, mode: "fresh" | "unchange
     api.get(`${R}/commits/${PR_HEAD}/check-runs`).query({ per_page: 100 }),
     INSTALLATION_AUTH,
     'W/"checks"',
-    { total_count: state.checks.length, check_runs: state.checks.map((name) => ({ name })) },
+    {
+      total_count: state.checks.length + 1,
+      check_runs: [
+        ...state.checks.map((name) => ({ name, app: { id: TEST_APP_ID } })),
+        // Another app's run with one of the bot's names does not count.
+        { name: "Squash title", app: { id: TEST_APP_ID + 1 } },
+      ],
+    },
   );
   answer(api.get(`${R}/git/trees/${HEAD}`).query({ recursive: "1" }), INSTALLATION_AUTH, 'W/"tree"', {
     sha: HEAD,
@@ -295,27 +316,27 @@ describe("the reconciliation sweep (nock: GitHub's schema, app JWT and installat
 
     const first = (await sweeps.sweep("start"))!;
     expect(first).toMatchObject({ repositories: 1, enqueued: 0, errors: 0 });
-    // 12 reads, the 2 configuration reads (404: no file, no organization default), and the installation token.
-    expect(first.apiCalls).toBe(14);
-    expect(first.rateLimitedCalls).toBe(14);
+    // 13 reads, the 2 configuration reads (404: no file, no organization default), and the installation token.
+    expect(first.apiCalls).toBe(15);
+    expect(first.rateLimitedCalls).toBe(15);
     const second = (await sweeps.sweep("schedule"))!;
     expect(second).toMatchObject({ repositories: 1, enqueued: 0, errors: 0, rateLimitedCalls: 0 });
-    expect(second.apiCalls).toBe(11);
+    expect(second.apiCalls).toBe(12);
     expect(queue.jobs).toEqual([]);
     github.finish();
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/grb_reconcile_repositories_total 2/);
-    expect(metrics).toMatch(/grb_reconcile_api_calls_total 25/);
-    expect(metrics).toMatch(/grb_reconcile_rate_limited_calls_total 14/);
+    expect(metrics).toMatch(/grb_reconcile_api_calls_total 27/);
+    expect(metrics).toMatch(/grb_reconcile_rate_limited_calls_total 15/);
     expect(metrics).toMatch(/grb_reconcile_sweeps_total\{reason="schedule",result="ok"\} 1/);
     // One log line per sweep says what it cost.
     const lines = logged.filter((line) => line.level === "info").map((line) => String(line.msg));
     expect(lines).toEqual([
       expect.stringMatching(
-        /^reconcile \(start\): 1 repositories, 0 jobs enqueued, 14 API calls \(14 rate-limited\)/,
+        /^reconcile \(start\): 1 repositories, 0 jobs enqueued, 15 API calls \(15 rate-limited\)/,
       ),
       expect.stringMatching(
-        /^reconcile \(schedule\): 1 repositories, 0 jobs enqueued, 11 API calls \(0 rate-limited\)/,
+        /^reconcile \(schedule\): 1 repositories, 0 jobs enqueued, 12 API calls \(0 rate-limited\)/,
       ),
     ]);
   });
@@ -404,6 +425,8 @@ describe("the reconciliation sweep (nock: GitHub's schema, app JWT and installat
   test("an archived repository is not read (GitHub refuses every write there)", async () => {
     const github = mockGitHub();
     github.api
+      .get("/app")
+      .reply(200, { id: TEST_APP_ID, slug: "gitops-release-bot" })
       .get("/app/installations")
       .query(true)
       .reply(200, [{ id: 2, account: user(OWNER, 7), suspended_at: null }])
@@ -560,6 +583,8 @@ describe("across replicas (a real Redis)", () => {
     await client.del("grb:reconcile:slot");
     const github = mockGitHub();
     github.api
+      .get("/app")
+      .reply(200, { id: TEST_APP_ID, slug: "gitops-release-bot" })
       .get("/app/installations")
       .query(true)
       .delay(100)
