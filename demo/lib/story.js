@@ -454,6 +454,8 @@ export const STORY_STEPS = [
       const deliveries = [...h.sender.deliveries];
       const statuses = [];
       for (const delivery of deliveries) statuses.push((await h.sender.redeliver(delivery)).status);
+      // The app answers once a delivery is queued: wait until it has handled them all before reading the state.
+      await h.waitIdle(60_000);
       // Redeliveries can also make the fake queue events (e.g. an update by the bot); GitHub would send them too.
       const followUps = await h.deliverPending();
       const after = identities(h);
