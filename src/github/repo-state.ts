@@ -129,17 +129,17 @@ export interface BotIssue {
   labels: string[];
 }
 
-/** The open issues the bot tracks (every open issue is listed, 100 a page, conditionally; only the bot's kept). */
+/**
+ * The open issues the bot tracks (every open issue is listed, 100 a page, conditionally; only the bot's kept). A
+ * repository with issues turned off answers 410 (or 404): it has none.
+ */
 export async function listOpenBotIssues(
   reader: ConditionalReader,
   octokit: Octokit,
   repo: RepoRef,
 ): Promise<BotIssue[]> {
-  return reader.all(
-    octokit,
-    "GET /repos/{owner}/{repo}/issues",
-    { ...repo, state: "open", per_page: 100 },
-    (data) =>
+  return reader
+    .all(octokit, "GET /repos/{owner}/{repo}/issues", { ...repo, state: "open", per_page: 100 }, (data) =>
       (
         data as Array<{
           number: number;
@@ -154,24 +154,38 @@ export async function listOpenBotIssues(
         const labels = issue.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean);
         return [{ number: issue.number, key, title: issue.title, body: issue.body ?? "", labels }];
       }),
-  );
+    )
+    .catch((error: unknown) => {
+      const status = (error as { status?: number }).status;
+      if (status === 404 || status === 410) return [];
+      throw error;
+    });
 }
 
 // ---------------------------------------------------------------- Git data and contents
 
-/** The commit a branch points to, read conditionally (the sweep's first read: an unchanged branch is a 304). */
+/**
+ * The commit a branch points to, read conditionally (the sweep's first read: an unchanged branch is a 304), or null
+ * when the repository is empty (GitHub answers 409) or the branch is missing (404).
+ */
 export async function readBranchHead(
   reader: ConditionalReader,
   octokit: Octokit,
   repo: RepoRef,
   branch: string,
-): Promise<string> {
-  return reader.get(
-    octokit,
-    "GET /repos/{owner}/{repo}/git/ref/{ref}",
-    { ...repo, ref: `heads/${branch}` },
-    (data) => (data as { object: { sha: string } }).object.sha,
-  );
+): Promise<string | null> {
+  return reader
+    .get(
+      octokit,
+      "GET /repos/{owner}/{repo}/git/ref/{ref}",
+      { ...repo, ref: `heads/${branch}` },
+      (data) => (data as { object: { sha: string } }).object.sha,
+    )
+    .catch((error: unknown) => {
+      const status = (error as { status?: number }).status;
+      if (status === 404 || status === 409) return null;
+      throw error;
+    });
 }
 
 /** A file's text at a commit, read conditionally, or null when it does not exist. */

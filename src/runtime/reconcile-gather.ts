@@ -41,18 +41,21 @@ export type ConfigCache = Map<string, { headSha: string; view: ConfigView }>;
 const READ_CONCURRENCY = 4;
 
 /**
- * Everything the plan needs about one repository, read with conditional requests. An idle repository costs one 304
- * per read; the configuration is read only when the default branch moved since the last sweep.
+ * Everything the plan needs about one repository, read with conditional requests, or null for an empty repository.
+ * An idle repository costs one 304 per read; the configuration is read only when the default branch moved since the
+ * last sweep.
  */
 export async function gatherRepository(
   reader: ConditionalReader,
   octokit: Octokit,
   repository: InstallationRepository,
   options: { active: boolean; settledBefore: string | null; configs: ConfigCache; appId: number },
-): Promise<ReconcileInput> {
+): Promise<ReconcileInput | null> {
   const repo: RepoRef = { owner: repository.owner.login, repo: repository.name };
   const fullName = `${repo.owner}/${repo.repo}`;
   const headSha = await readBranchHead(reader, octokit, repo, repository.default_branch);
+  // An empty repository (or one whose default branch is gone) has nothing a delivery could have been about.
+  if (headSha === null) return null;
   const config = await configOf(octokit, repo, headSha, options.configs, fullName);
   const [pulls, tags, releases, issues] = await Promise.all([
     listOpenPulls(reader, octokit, repo),

@@ -183,6 +183,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
                 appId: self.id,
               });
               report.repositories++;
+              if (!input) return;
               for (const heal of planReconciliation(input)) {
                 report.heals.push(heal);
                 const previously = enqueuedAt.get(heal.id);

@@ -439,6 +439,26 @@ describe("the reconciliation sweep (nock: GitHub's schema, app JWT and installat
   });
 });
 
+describe("repositories with nothing to read", () => {
+  test("an empty repository (GitHub answers 409 for its branch) is skipped without an error", async () => {
+    const github = mockGitHub();
+    github.api
+      .get("/app")
+      .reply(200, { id: TEST_APP_ID, slug: "gitops-release-bot" })
+      .get("/app/installations")
+      .query(true)
+      .reply(200, [{ id: 2, account: user(OWNER, 7), suspended_at: null }])
+      .get("/installation/repositories")
+      .query(true)
+      .reply(200, { total_count: 1, repositories: [repository] })
+      .get(`${R}/git/ref/heads%2Fmain`)
+      .reply(409, { message: "Git Repository is empty." });
+    const sweeps = reconciler(probot(), recordingQueue(), { redeliverMaxAgeMs: 0 });
+    expect(await sweeps.sweep("start")).toMatchObject({ repositories: 1, enqueued: 0, errors: 0 });
+    github.finish();
+  });
+});
+
 describe("settings", () => {
   test("RECONCILE_INTERVAL_MINUTES (default 15, 0: start-up sweep only) and REDELIVER_MAX_AGE_HOURS (default 24)", () => {
     expect(readRuntimeSettings({})).toMatchObject({
