@@ -1,7 +1,15 @@
+import type { ReleaseCommit } from "../notes/collect-release-entries.js";
 import type { AssociatedPull } from "../rules/audit-main-commit.js";
 import { memoizeForEvent } from "../util/event-memo.js";
-import { compareAllCommits } from "./compare.js";
+import { mapConcurrent } from "../util/map-concurrent.js";
 import type { Octokit, RepoRef } from "./types.js";
+
+/** Commits per compare page (GitHub's maximum). */
+export const COMPARE_PAGE_SIZE = 100;
+/** The compare API lists at most this many files (on its first page, for the whole comparison). */
+export const COMPARE_FILES_LIMIT = 300;
+/** Compare pages fetched at the same time: enough to be quick, few enough for secondary limits. */
+const CONCURRENCY = 4;
 
 /** A commit with what the squash audit reads. */
 export interface CommitInfo {
@@ -9,6 +17,67 @@ export interface CommitInfo {
   message: string;
   subject: string;
   parentCount: number;
+}
+
+export function toCommitInfo(sha: string, message: string, parentCount: number): CommitInfo {
+  return { sha, message, subject: message.split("\n")[0] ?? "", parentCount };
+}
+
+interface CompareCommit {
+  sha: string;
+  commit: { message: string; author: { name?: string } | null };
+  author: { login?: string } | null;
+}
+
+export function toReleaseCommit(commit: CompareCommit): ReleaseCommit {
+  return {
+    sha: commit.sha,
+    message: commit.commit.message,
+    author: { login: commit.author?.login ?? null, name: commit.commit.author?.name ?? "" },
+  };
+}
+
+type ComparePage = Awaited<ReturnType<Octokit["rest"]["repos"]["compareCommitsWithBasehead"]>>["data"];
+
+/**
+ * One page of `GET /repos/{owner}/{repo}/compare/{base}...{head}` (`page` null: a one-request read of the
+ * status, merge base and files): the one wrapper of the compare endpoint.
+ */
+async function comparePage(
+  octokit: Octokit,
+  repo: RepoRef,
+  base: string,
+  head: string,
+  page: number | null,
+  perPage: number,
+): Promise<ComparePage> {
+  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
+    ...repo,
+    basehead: `${base}...${head}`,
+    per_page: perPage,
+    ...(page !== null ? { page } : {}),
+  });
+  return data;
+}
+
+/**
+ * Every commit of `base...head` (oldest first) and the first page (status, counts, files). The API answers 250 commits
+ * unpaged, so the range is read in pages of 100: ⌈C/100⌉ requests, the first says how many, the rest run concurrently.
+ */
+export async function compareAllCommits(
+  octokit: Octokit,
+  repo: RepoRef,
+  base: string,
+  head: string,
+): Promise<{ first: ComparePage; commits: ComparePage["commits"] }> {
+  const first = await comparePage(octokit, repo, base, head, 1, COMPARE_PAGE_SIZE);
+  const pages = Math.ceil(first.total_commits / COMPARE_PAGE_SIZE);
+  const rest = await mapConcurrent(
+    Array.from({ length: Math.max(0, pages - 1) }, (_, i) => i + 2),
+    CONCURRENCY,
+    async (n) => (await comparePage(octokit, repo, base, head, n, COMPARE_PAGE_SIZE)).commits,
+  );
+  return { first, commits: [first.commits, ...rest].flat() };
 }
 
 /**
@@ -25,13 +94,103 @@ export async function compareCommits(
   return commits.map((commit) => toCommitInfo(commit.sha, commit.commit.message, commit.parents.length));
 }
 
-/** Every pull request GitHub associates with the commit (open, closed or merged). */
+export interface TagComparison {
+  /** Commits reachable from head and not from the merge base with base. */
+  commits: ReleaseCommit[];
+  /** `ahead` when base is an ancestor of head, `diverged` when base is off head's history. */
+  status: string;
+  aheadBy: number;
+  behindBy: number;
+  /** Changed paths (both sides of renames), or null when GitHub's 300-file cap may have cut the list. */
+  files: string[] | null;
+}
+
+/** Compares two refs (`base...head`), every commit included (⌈C/100⌉ requests). */
+export async function compareRefs(
+  octokit: Octokit,
+  repo: RepoRef,
+  base: string,
+  head: string,
+): Promise<TagComparison> {
+  const { first, commits } = await compareAllCommits(octokit, repo, base, head);
+  return {
+    commits: commits.map(toReleaseCommit),
+    status: first.status,
+    aheadBy: first.ahead_by,
+    behindBy: first.behind_by,
+    files: filesOf(first),
+  };
+}
+
+/**
+ * The paths `base...head` changes (renames count both names), from one request; null when GitHub's 300-file cap
+ * may have cut the list.
+ */
+export async function compareFiles(
+  octokit: Octokit,
+  repo: RepoRef,
+  base: string,
+  head: string,
+): Promise<string[] | null> {
+  return filesOf(await comparePage(octokit, repo, base, head, null, 1));
+}
+
+function filesOf(page: ComparePage): string[] | null {
+  const files = page.files ?? [];
+  if (files.length >= COMPARE_FILES_LIMIT) return null;
+  const paths = files.flatMap((f) =>
+    f.previous_filename ? [f.previous_filename, f.filename] : [f.filename],
+  );
+  return [...new Set(paths)];
+}
+
+/** The commit where `head` left `base`: what the PR files API compares against (one request). */
+export async function getMergeBase(
+  octokit: Octokit,
+  repo: RepoRef,
+  base: string,
+  head: string,
+): Promise<string> {
+  return (await comparePage(octokit, repo, base, head, null, 1)).merge_base_commit.sha;
+}
+
+/** Every commit reachable from `ref` (a first release has nothing to compare with), 100 a page. */
+export async function listCommitsOf(octokit: Octokit, repo: RepoRef, ref: string): Promise<ReleaseCommit[]> {
+  const commits = await octokit.paginate(octokit.rest.repos.listCommits, {
+    ...repo,
+    sha: ref,
+    per_page: 100,
+  });
+  return commits.map(toReleaseCommit).reverse();
+}
+
+/**
+ * True when `login` authored no commit reachable from `ref` (one request per login, one result each): a first-time
+ * contributor of the release after `ref`.
+ */
+export async function isFirstContribution(
+  octokit: Octokit,
+  repo: RepoRef,
+  login: string,
+  ref: string,
+): Promise<boolean> {
+  const { data } = await octokit.rest.repos.listCommits({ ...repo, sha: ref, author: login, per_page: 1 });
+  return data.length === 0;
+}
+
+/** A pull request GitHub associates with a commit, with what the audit and the release notes read. */
+export interface CommitPull extends AssociatedPull {
+  mergeCommitSha: string | null;
+  authorLogin: string | null;
+}
+
+/** Every pull request GitHub associates with the commit (open, closed or merged); once per delivery. */
 export function listPullRequestsForCommit(
   octokit: Octokit,
   repo: RepoRef,
   sha: string,
   event: object,
-): Promise<AssociatedPull[]> {
+): Promise<CommitPull[]> {
   return memoizeForEvent(event, `commit-pulls-all:${repo.owner}/${repo.repo}@${sha}`, async () => {
     const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
       ...repo,
@@ -43,46 +202,8 @@ export function listPullRequestsForCommit(
       title: pr.title,
       baseRef: pr.base.ref,
       merged: Boolean(pr.merged_at),
+      mergeCommitSha: pr.merge_commit_sha ?? null,
+      authorLogin: pr.user?.login ?? null,
     }));
   });
-}
-
-/** A PR's commits (GitHub lists at most 250), with their parent counts; once per delivery. */
-export function listPullRequestCommits(
-  octokit: Octokit,
-  repo: RepoRef,
-  number: number,
-  event: object,
-): Promise<CommitInfo[]> {
-  return memoizeForEvent(event, `pull-commits:${repo.owner}/${repo.repo}#${number}`, async () => {
-    const data = await octokit.paginate(octokit.rest.pulls.listCommits, {
-      ...repo,
-      pull_number: number,
-      per_page: 100,
-    });
-    return data.map((c) => toCommitInfo(c.sha, c.commit.message, c.parents.length));
-  });
-}
-
-/** The PR's auto-merge setting (method and stored commit title), or null when auto-merge is off. */
-export function autoMergeOf(pr: {
-  auto_merge?: { merge_method: string; commit_title?: string | null } | null;
-}): { mergeMethod: "merge" | "squash" | "rebase"; commitTitle: string | null } | null {
-  const auto = pr.auto_merge;
-  if (!auto) return null;
-  const method =
-    auto.merge_method === "merge" || auto.merge_method === "rebase" ? auto.merge_method : "squash";
-  return { mergeMethod: method, commitTitle: auto.commit_title ?? null };
-}
-
-/** A full pull request, once per delivery (the check needs its auto-merge setting, which PullRequestInfo omits). */
-export function getPullRequestAutoMerge(octokit: Octokit, repo: RepoRef, number: number, event: object) {
-  return memoizeForEvent(event, `pull-auto-merge:${repo.owner}/${repo.repo}#${number}`, async () => {
-    const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
-    return autoMergeOf(data);
-  });
-}
-
-function toCommitInfo(sha: string, message: string, parentCount: number): CommitInfo {
-  return { sha, message, subject: message.split("\n")[0] ?? "", parentCount };
 }

@@ -1,6 +1,6 @@
 import { CONFIG_PATH } from "../config/schema.js";
 import { upsertCheckRun } from "../github/checks.js";
-import { readConfigAtRef } from "../github/config-file.js";
+import { readConfigAtRef } from "../github/contents.js";
 import { listPullRequestFiles } from "../github/pulls.js";
 import { reportConfigProblems } from "../report/config-report.js";
 import type { CheckResult } from "../report/check-result.js";

@@ -7,7 +7,8 @@ import {
   type ChangedFile,
   type PullRequestInfo,
 } from "../github/pulls.js";
-import { diffTrees, readBlobText, getMergeBase, getTree, type RepoTree } from "../github/git-data.js";
+import { getMergeBase } from "../github/commits.js";
+import { diffTrees, readBlobText, getTree, type RepoTree } from "../github/git-data.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { reportConfigProblems } from "../report/config-report.js";
 import { reportLayout } from "../report/layout-report.js";
