@@ -2,10 +2,8 @@
 // 3,000-file PR with 500 YAML files through the real app (nock in place of GitHub), counting its API calls.
 import nock from "nock";
 import { createRequire } from "node:module";
-import { generateKeyPairSync, createHash } from "node:crypto";
-import { Probot, ProbotOctokit } from "probot";
-import { cpuMs, fmt } from "./bench-lib.js";
-import { FEATURES } from "../lib/index.js";
+import { createHash } from "node:crypto";
+import { benchApp, cpuMs, fmt } from "./bench-lib.js";
 import { parseConfig } from "../lib/config/parse-config.js";
 import { compileLayoutTemplates, checkLayoutPath } from "../lib/rules/layout-templates.js";
 import { evaluateLayout } from "../lib/rules/evaluate-layout.js";
@@ -70,17 +68,8 @@ async function pullRequestRun() {
     }
     return { filename: `docs/page-${i}.md`, sha: blobSha(`page ${i}`) };
   });
-  const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
-    .privateKey.export({ type: "pkcs1", format: "pem" })
-    .toString();
-  const probot = new Probot({
-    appId: 1,
-    privateKey,
-    logLevel: "fatal",
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-  });
   // The "Folder layout" feature alone: its API calls are what this bench counts against its minimum.
-  await probot.load((p) => FEATURES.folderLayout(p));
+  const probot = await benchApp(["folderLayout"]);
 
   const requests = [];
   const mock = () => {

@@ -1,13 +1,10 @@
 // Release drafts: CPU time of the notes for a 10,000-commit range, and the API calls a tag push makes against the
 // minimum (tags list, ⌈C/100⌉ compare pages, release lookup, one write).
-import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
-import { cpuMs, fmt } from "./bench-lib.js";
+import { benchApp, cpuMs, fmt } from "./bench-lib.js";
 import { planReleaseNotes, renderPlannedNotes } from "../lib/notes/build-release-notes.js";
 import { layoutPathMatcher } from "../lib/notes/layout-path-matcher.js";
 import { parseConfig } from "../lib/config/parse-config.js";
-import app from "../lib/index.js";
 
 const COMMITS = 10_000;
 const LOGINS = 5;
@@ -119,16 +116,8 @@ async function apiCalls(commitCount) {
       return true;
     })
     .reply(201, { id: 1 });
-  const probot = new Probot({
-    appId: 1,
-    privateKey: generateKeyPairSync("rsa", { modulusLength: 2048 })
-      .privateKey.export({ type: "pkcs1", format: "pem" })
-      .toString(),
-    logLevel: "fatal",
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-  });
-  await probot.load(app);
-  await probot.receive({
+  const { receive } = await benchApp(["releaseDraft"]);
+  await receive({
     name: "push",
     id: "bench",
     payload: {

@@ -42,6 +42,7 @@ export async function handleConfigCheck(context: PullRequestCheckContext): Promi
     // 4. Write the check run.
     await upsertCheckRun(context.octokit, { ...repo, name: CONFIG_CHECK, headSha: pr.headSha }, result, {
       asOf: pr.updatedAt,
+      event: context.payload,
     });
   }
 }

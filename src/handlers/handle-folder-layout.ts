@@ -48,6 +48,7 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
     if (!config.ok) {
       await upsertCheckRun(context.octokit, target, reportConfigProblems(config.error), {
         asOf: pr.updatedAt,
+        event: context.payload,
       });
       continue;
     }
@@ -81,7 +82,10 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
       },
       parsed,
     );
-    await upsertCheckRun(context.octokit, target, reportLayout(evaluation, note), { asOf: pr.updatedAt });
+    await upsertCheckRun(context.octokit, target, reportLayout(evaluation, note), {
+      asOf: pr.updatedAt,
+      event: context.payload,
+    });
   }
 }
 

@@ -41,7 +41,9 @@ export async function handleSquashAudit(context: Context<"push">): Promise<void>
   const config = await loadConfig(context);
   if (!config.ok) {
     const target = { ...context.repo(), name: CONFIG_CHECK, headSha: payload.after };
-    await upsertCheckRun(context.octokit, target, reportConfigProblems(config.error));
+    await upsertCheckRun(context.octokit, target, reportConfigProblems(config.error), {
+      event: payload,
+    });
     return;
   }
   if (!config.value.audit.enabled) return;
@@ -91,6 +93,7 @@ export async function handleSquashAudit(context: Context<"push">): Promise<void>
       context.octokit,
       { ...repo, name: SQUASH_TITLE_CHECK, headSha: violation.sha },
       reportCommitViolation(violation, pusher, issueNumber),
+      { event: payload },
     );
   }
 }

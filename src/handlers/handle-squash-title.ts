@@ -53,9 +53,7 @@ export async function handleSquashTitle(context: PullRequestCheckContext): Promi
       context.octokit,
       { ...repo, name: SQUASH_TITLE_CHECK, headSha: pr.headSha },
       result,
-      {
-        asOf: pr.updatedAt,
-      },
+      { asOf: pr.updatedAt, event: context.payload },
     );
   }
 }

@@ -66,7 +66,7 @@ describe('"PR title" check', () => {
     mockNoConfig(gh.api, e.owner, e.repo);
     gh.api
       .get(`/repos/${e.owner}/${e.repo}/commits/${e.sha}/check-runs`)
-      .query({ check_name: "PR title", filter: "latest", per_page: "100" })
+      .query({ filter: "latest", per_page: "100" })
       .reply(200, { total_count: 1, check_runs: [existing] })
       .patch(`/repos/${e.owner}/${e.repo}/check-runs/42`, (body) => {
         updates.push(body);

@@ -98,7 +98,27 @@ export function mockPullFiles(
     );
 }
 
-/** No check run yet on `sha`; captures the created check run's body into `into`. */
+/**
+ * The ONE list of `sha`'s check runs a delivery reads (every check of the delivery shares it): all names, the newest
+ * run of each (`filter=latest`), no `check_name`.
+ */
+export function mockCheckRunList(
+  api: nock.Scope,
+  owner: string,
+  repo: string,
+  sha: string,
+  runs: Array<Record<string, unknown>> = [],
+): nock.Scope {
+  return api
+    .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
+    .query({ filter: "latest", per_page: "100" })
+    .reply(200, { total_count: runs.length, check_runs: runs });
+}
+
+/**
+ * No check run yet on `sha`; captures the created check run's body into `into`. `list: false` for the second check
+ * of the same delivery on the same SHA (the delivery lists the SHA's runs once).
+ */
 export function mockCreateCheckRun(
   api: nock.Scope,
   owner: string,
@@ -106,12 +126,11 @@ export function mockCreateCheckRun(
   sha: string,
   into: Array<Record<string, unknown>>,
   id = 1,
+  { list = true }: { list?: boolean } = {},
 ): nock.Scope {
+  if (list) mockCheckRunList(api, owner, repo, sha);
   return (
     api
-      .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
-      .query(true)
-      .reply(200, { total_count: 0, check_runs: [] })
       .post(`/repos/${owner}/${repo}/check-runs`)
       // nock 15 hands reply functions the Fetch Request (a two-argument function would be taken for a callback).
       .reply(201, (async (request: Request) => {
