@@ -73,7 +73,7 @@ describe('"Config" check on PRs that change .github/gitops-release-bot.yml', () 
     await probot.receive({ name: "pull_request", id: "c2", payload: e.payload } as never);
 
     const other = event();
-    mockNoConfig(gh.api, other.owner, other.repo);
+    mockNoConfig(gh.api, other.owner, other.repo, { org: false });
     mockCreateCheckRun(gh.api, other.owner, other.repo, other.sha, runs, 3);
     mockPullFiles(gh.api, other.owner, other.repo, other.number, [
       { filename: "tenants/aws/common/dummy/quota.yaml" },

@@ -209,7 +209,7 @@ describe("release drafts from version tags", () => {
     await probot.receive({ name: "push", id: "d4", payload: tagPush("v0.0.3", true) } as never);
     gh.finish();
     const gh2 = mockGitHub();
-    mockNoConfig(gh2.api, OWNER, REPO);
+    mockNoConfig(gh2.api, OWNER, REPO, { org: false });
     gh2.api
       .get(`${R}/releases`)
       .query(true)

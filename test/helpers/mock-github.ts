@@ -1,5 +1,6 @@
 import nock from "nock";
 import { requestProblems } from "./github-rest-schema.js";
+import { clearConfigCache } from "../../src/github/contents.js";
 
 export const API = "https://api.github.com";
 export const INSTALLATION_ID = 2;
@@ -56,15 +57,24 @@ function safeJson(text: string): unknown {
 export function resetNock(): void {
   nock.cleanAll();
   nock.disableNetConnect();
+  // The configuration is remembered per installation across deliveries (ETags, the `.github` miss): each test starts
+  // with nothing remembered.
+  clearConfigCache();
 }
 
-/** GitHub's answers when the repository (and the organization's `.github`) has no configuration file. */
-export function mockNoConfig(api: nock.Scope, owner: string, repo: string): nock.Scope {
-  return api
-    .get(`/repos/${owner}/${repo}/contents/.github%2Fgitops-release-bot.yml`)
-    .reply(404)
-    .get(`/repos/${owner}/.github/contents/.github%2Fgitops-release-bot.yml`)
-    .reply(404);
+/**
+ * GitHub's answers when the repository (and the organization's `.github`) has no configuration file. The app
+ * remembers the organization's 404 for a while (per installation): `org: false` for later deliveries of the same test.
+ */
+export function mockNoConfig(
+  api: nock.Scope,
+  owner: string,
+  repo: string,
+  { org = true }: { org?: boolean } = {},
+): nock.Scope {
+  api.get(`/repos/${owner}/${repo}/contents/.github%2Fgitops-release-bot.yml`).reply(404);
+  if (org) api.get(`/repos/${owner}/.github/contents/.github%2Fgitops-release-bot.yml`).reply(404);
+  return api;
 }
 
 /** The repository's configuration file on the default branch (raw YAML, as the config plugin asks for it). */

@@ -92,6 +92,9 @@ export function mockLayoutCheckRun(
 /** The "PR title" check's calls, for tests about other checks: any title, one created run. */
 export function mockTitleCheckRun(api: nock.Scope, owner: string, repo: string, sha: string): nock.Scope {
   return api
-    .post(`/repos/${owner}/${repo}/check-runs`, (body: Record<string, any>) => body.name === "PR title")
+    .post(
+      `/repos/${owner}/${repo}/check-runs`,
+      (body: Record<string, any>) => body?.name === "PR title" && body.head_sha === sha,
+    )
     .reply(201, { id: 1 });
 }

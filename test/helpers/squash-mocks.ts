@@ -65,7 +65,7 @@ export function mockSquashTitleCheck(
   mockRepository(api, owner, repo);
   return api
     .post(`/repos/${owner}/${repo}/check-runs`, (body) => {
-      if (body.name !== "Squash title") return false;
+      if (body.name !== "Squash title" || body.head_sha !== sha) return false;
       into.push(body);
       return true;
     })
