@@ -1,6 +1,6 @@
 import type { ReleaseCommit } from "../notes/collect-release-entries.js";
 import type { AssociatedPull } from "../rules/audit-main-commit.js";
-import { memoizeForEvent } from "../util/event-memo.js";
+import { hasEventMemo, memoizeForEvent } from "../util/event-memo.js";
 import { mapConcurrent } from "../util/map-concurrent.js";
 import type { Octokit, RepoRef } from "./types.js";
 
@@ -184,26 +184,149 @@ export interface CommitPull extends AssociatedPull {
   authorLogin: string | null;
 }
 
-/** Every pull request GitHub associates with the commit (open, closed or merged); once per delivery. */
-export function listPullRequestsForCommit(
+/**
+ * Commits per GraphQL query. GitHub's GraphQL limits (docs "Rate limits and query limits for the GraphQL API"): a
+ * connection asks for 1–100 nodes, a query for at most 500,000 nodes in all, and a query costs one point per 100
+ * connections it opens (rounded, at least 1). 100 commits × `PULLS_PER_COMMIT` pull requests is 1,100 nodes and about
+ * 1 point: one query answers 100 REST `GET /commits/{sha}/pulls` look-ups.
+ */
+export const COMMITS_PER_QUERY = 100;
+/** Pull requests read per commit: a commit on the default branch has one (the PR that merged it), rarely a few. */
+const PULLS_PER_COMMIT = 10;
+/** Queries in flight at once (GitHub's secondary limits also count concurrent requests). */
+const QUERY_CONCURRENCY = 2;
+
+interface GraphQlCommitPulls {
+  associatedPullRequests: {
+    nodes: Array<{
+      number: number;
+      title: string;
+      merged: boolean;
+      baseRefName: string;
+      mergeCommit: { oid: string } | null;
+      author: { __typename: string; login: string } | null;
+    } | null> | null;
+  } | null;
+}
+
+/** The query for a batch of commits: one aliased `object(oid:)` per commit (`c0`, `c1`…), each its PRs. */
+export function associatedPullsQuery(count: number): string {
+  const variables = Array.from({ length: count }, (_, i) => `$c${i}: GitObjectID!`).join(", ");
+  const fields = Array.from({ length: count }, (_, i) => `    c${i}: object(oid: $c${i}) { ...pulls }`).join(
+    "\n",
+  );
+  return `query associatedPullRequests($owner: String!, $name: String!, ${variables}) {
+  repository(owner: $owner, name: $name) {
+${fields}
+  }
+}
+fragment pulls on Commit {
+  associatedPullRequests(first: ${PULLS_PER_COMMIT}) {
+    nodes { number title merged baseRefName mergeCommit { oid } author { __typename login } }
+  }
+}`;
+}
+
+/**
+ * The pull requests GitHub associates with each commit (open, closed or merged; for a commit on the default branch,
+ * the PR that merged it), as `GET /commits/{sha}/pulls` answers them, but through GraphQL: ⌈N/100⌉ queries for N
+ * commits instead of N requests, two at a time. Once per delivery and commit (a commit asked again is not re-read).
+ */
+export async function listPullRequestsForCommits(
   octokit: Octokit,
   repo: RepoRef,
-  sha: string,
+  shas: readonly string[],
   event: object,
-): Promise<CommitPull[]> {
-  return memoizeForEvent(event, `commit-pulls-all:${repo.owner}/${repo.repo}@${sha}`, async () => {
-    const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
-      ...repo,
-      commit_sha: sha,
-      per_page: 100,
-    });
-    return data.map((pr) => ({
-      number: pr.number,
-      title: pr.title,
-      baseRef: pr.base.ref,
-      merged: Boolean(pr.merged_at),
-      mergeCommitSha: pr.merge_commit_sha ?? null,
-      authorLogin: pr.user?.login ?? null,
-    }));
+): Promise<Map<string, CommitPull[]>> {
+  const keyOf = (sha: string) => `commit-pulls-all:${repo.owner}/${repo.repo}@${sha}`;
+  const unique = [...new Set(shas)];
+  const missing = unique.filter((sha) => !hasEventMemo(event, keyOf(sha)));
+  const batches = chunk(missing, COMMITS_PER_QUERY).map((batch) => ({
+    batch,
+    answer: deferred<Map<string, CommitPull[]>>(),
+  }));
+  // Every commit of a batch is memoised on its batch's answer before any query runs, so that a concurrent ask for
+  // the same commit waits for that answer instead of querying again.
+  const pending = new Map<string, Promise<CommitPull[]>>();
+  for (const { batch, answer } of batches) {
+    for (const sha of batch) {
+      pending.set(
+        sha,
+        memoizeForEvent(event, keyOf(sha), async () => (await answer.promise).get(sha) ?? []),
+      );
+    }
+  }
+  await mapConcurrent(batches, QUERY_CONCURRENCY, async ({ batch, answer }) => {
+    try {
+      answer.resolve(await queryAssociatedPulls(octokit, repo, batch));
+    } catch (error) {
+      answer.reject(error);
+    }
   });
+  // Commits asked earlier in this delivery come from the memo; a failed query rejects here (and is not memoised).
+  const entries = await Promise.all(
+    unique.map(
+      async (sha) =>
+        [
+          sha,
+          await (pending.get(sha) ??
+            memoizeForEvent(event, keyOf(sha), () =>
+              queryAssociatedPulls(octokit, repo, [sha]).then((m) => m.get(sha) ?? []),
+            )),
+        ] as const,
+    ),
+  );
+  return new Map(entries);
+}
+
+async function queryAssociatedPulls(
+  octokit: Octokit,
+  repo: RepoRef,
+  shas: string[],
+): Promise<Map<string, CommitPull[]>> {
+  const variables = Object.fromEntries(shas.map((sha, i) => [`c${i}`, sha]));
+  const { repository } = await octokit.graphql<{
+    repository: Record<string, GraphQlCommitPulls | null> | null;
+  }>(associatedPullsQuery(shas.length), { owner: repo.owner, name: repo.repo, ...variables });
+  return new Map(
+    shas.map((sha, i) => {
+      const nodes = repository?.[`c${i}`]?.associatedPullRequests?.nodes ?? [];
+      return [
+        sha,
+        nodes
+          .filter((pr) => pr !== null)
+          .map((pr) => ({
+            number: pr.number,
+            title: pr.title,
+            baseRef: pr.baseRefName,
+            merged: pr.merged,
+            mergeCommitSha: pr.mergeCommit?.oid ?? null,
+            // REST names an app's bot user `<slug>[bot]`; GraphQL's Bot login is the bare slug.
+            authorLogin: pr.author
+              ? pr.author.__typename === "Bot"
+                ? `${pr.author.login}[bot]`
+                : pr.author.login
+              : null,
+          })),
+      ] as const;
+    }),
+  );
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Rejections are seen by the memoised readers; this keeps an unread one from being "unhandled".
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }

@@ -1,8 +1,7 @@
 import { pullRequestOfCommit, type ReleaseCommit } from "../notes/collect-release-entries.js";
-import { compareRefs, listCommitsOf, listPullRequestsForCommit } from "../github/commits.js";
+import { compareRefs, listCommitsOf, listPullRequestsForCommits } from "../github/commits.js";
 import { getTree } from "../github/git-data.js";
 import type { Octokit, RepoRef } from "../github/types.js";
-import { mapConcurrent } from "../util/map-concurrent.js";
 import { changedPathsBetweenTrees } from "./gather-changed-paths.js";
 
 export interface FetchedReleaseRange {
@@ -11,9 +10,6 @@ export interface FetchedReleaseRange {
   changedPaths: string[];
   changedPathsComplete: boolean;
 }
-
-/** Associated-PR look-ups in flight at once. */
-const CONCURRENCY = 4;
 
 const needsLookup = (commit: ReleaseCommit) => pullRequestOfCommit(commit).number === null;
 
@@ -61,8 +57,8 @@ export async function fetchReleaseRange(
 }
 
 /**
- * Adds the merged PR each commit belongs to, for commits whose subject names none (`(#N)` or a merge commit).
- * Commits with no merged PR stay plain.
+ * Adds the merged PR each commit belongs to, for commits whose subject names none (`(#N)` or a merge commit), in
+ * batched GraphQL look-ups. Commits with no merged PR stay plain.
  */
 async function addAssociatedPullRequests(
   octokit: Octokit,
@@ -70,10 +66,11 @@ async function addAssociatedPullRequests(
   commits: ReleaseCommit[],
   event: object,
 ): Promise<ReleaseCommit[]> {
-  return mapConcurrent(commits, CONCURRENCY, async (commit) => {
+  const wanted = commits.filter(needsLookup).map((commit) => commit.sha);
+  const pullsOf = await listPullRequestsForCommits(octokit, repo, wanted, event);
+  return commits.map((commit) => {
     if (!needsLookup(commit)) return commit;
-    const pulls = await listPullRequestsForCommit(octokit, repo, commit.sha, event);
-    const merged = pulls.filter((pr) => pr.merged);
+    const merged = (pullsOf.get(commit.sha) ?? []).filter((pr) => pr.merged);
     const pr = merged.find((p) => p.mergeCommitSha === commit.sha) ?? merged[0];
     return {
       ...commit,

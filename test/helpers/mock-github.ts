@@ -1,5 +1,6 @@
 import nock from "nock";
 import { requestProblems } from "./github-rest-schema.js";
+import { graphqlRequestProblems } from "../../demo/lib/github-graphql-schema.js";
 import { clearConfigCache } from "../../src/github/contents.js";
 
 export const API = "https://api.github.com";
@@ -27,7 +28,10 @@ export function mockGitHub(): { api: nock.Scope; requests: RecordedRequest[]; fi
     const recordedPath = url.pathname + url.search;
     if (/^\/app\/installations\/\d+\/access_tokens$/.test(url.pathname)) return;
     requests.push({ method: request.method, path: recordedPath, body: parsed });
-    problems.push(...requestProblems(request.method, url.pathname, parsed));
+    // GraphQL is not in the REST description: its queries are checked against GitHub's GraphQL schema instead.
+    if (request.method === "POST" && url.pathname === "/graphql")
+      problems.push(...graphqlRequestProblems(parsed));
+    else problems.push(...requestProblems(request.method, url.pathname, parsed));
   });
   nock(API)
     .persist()
@@ -148,4 +152,41 @@ export function mockCreateCheckRun(
         return { id };
       }) as never)
   );
+}
+
+/**
+ * GitHub's GraphQL answer to the app's associated-pull-requests queries (`listPullRequestsForCommits`): each aliased
+ * `cN: object(oid: $cN)` gets the PRs `pullsOf(sha)` gives. Answers `times` queries; `queries` receives each body.
+ */
+export function mockAssociatedPulls(
+  api: nock.Scope,
+  pullsOf: (
+    sha: string,
+  ) => Array<{ number: number; title: string; baseRef?: string; merged?: boolean; login?: string }>,
+  { times = 1, queries = [] as Array<{ query: string; variables: Record<string, string> }> } = {},
+): nock.Scope {
+  return api
+    .post("/graphql", (body) => typeof body === "object" && /associatedPullRequests/.test(String(body.query)))
+    .times(times)
+    .reply(200, (async (request: Request) => {
+      const body = (await request.json()) as { query: string; variables: Record<string, string> };
+      queries.push(body);
+      const repository: Record<string, unknown> = {};
+      for (const [name, sha] of Object.entries(body.variables)) {
+        if (!/^c\d+$/.test(name)) continue;
+        repository[name] = {
+          associatedPullRequests: {
+            nodes: pullsOf(sha).map((pr) => ({
+              number: pr.number,
+              title: pr.title,
+              merged: pr.merged ?? true,
+              baseRefName: pr.baseRef ?? "master",
+              mergeCommit: (pr.merged ?? true) ? { oid: sha } : null,
+              author: { __typename: "User", login: pr.login ?? "Codertocat" },
+            })),
+          },
+        };
+      }
+      return { data: { repository } };
+    }) as never);
 }
