@@ -1,6 +1,7 @@
 import type { ReleaseCommit } from "../notes/collect-release-entries.js";
 import type { AssociatedPull } from "../rules/audit-main-commit.js";
 import { hasEventMemo, memoizeForEvent } from "../util/event-memo.js";
+import { LruCache } from "../util/lru-cache.js";
 import { mapConcurrent } from "../util/map-concurrent.js";
 import type { Octokit, RepoRef } from "./types.js";
 
@@ -165,16 +166,32 @@ export async function listCommitsOf(octokit: Octokit, repo: RepoRef, ref: string
 }
 
 /**
- * True when `login` authored no commit reachable from `ref` (one request per login, one result each): a first-time
- * contributor of the release after `ref`.
+ * Authors known to have a commit in a repository, per installation: "not a first-time contributor" never becomes
+ * false again (their commit stays in the history every later release tag reaches), so each is asked once per process.
+ * Bounded: the least recently used are forgotten first (one key costs 1 of the bound).
+ */
+const knownContributors = new LruCache<true>(50_000);
+
+/** Forgets the known contributors (tests). */
+export function clearKnownContributors(): void {
+  knownContributors.clear();
+}
+
+/**
+ * True when `login` authored no commit reachable from `ref` (`GET /commits?author=&per_page=1`, one request per login
+ * not yet known as a contributor of this repository): a first-time contributor of the release after `ref`.
  */
 export async function isFirstContribution(
   octokit: Octokit,
   repo: RepoRef,
   login: string,
   ref: string,
+  installationId: number | null,
 ): Promise<boolean> {
+  const key = `${installationId ?? "-"} ${repo.owner}/${repo.repo} ${login.toLowerCase()}`;
+  if (installationId !== null && knownContributors.get(key)) return false;
   const { data } = await octokit.rest.repos.listCommits({ ...repo, sha: ref, author: login, per_page: 1 });
+  if (data.length && installationId !== null) knownContributors.set(key, true, 1);
   return data.length === 0;
 }
 

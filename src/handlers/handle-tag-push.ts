@@ -91,11 +91,13 @@ async function firstTimeContributors(
   wanted: boolean,
 ): Promise<Set<string>> {
   if (!wanted) return new Set();
-  // Before the first release everyone is new; afterwards, one look-up per login in the previous tag's history.
+  // Before the first release everyone is new; afterwards, one look-up per login in the previous tag's history,
+  // except for logins already known as contributors of the repository (remembered per installation).
   if (!previousTag) return new Set(contributors.map(contributorKey));
   const withLogin = contributors.filter((c) => c.login);
+  const installationId = context.payload.installation?.id ?? null;
   const first = await mapConcurrent(withLogin, 4, (c) =>
-    isFirstContribution(context.octokit, context.repo(), c.login!, previousTag),
+    isFirstContribution(context.octokit, context.repo(), c.login!, previousTag, installationId),
   );
   return new Set(withLogin.filter((_, i) => first[i]).map(contributorKey));
 }

@@ -1,6 +1,7 @@
 import nock from "nock";
 import { requestProblems } from "./github-rest-schema.js";
 import { graphqlRequestProblems } from "../../demo/lib/github-graphql-schema.js";
+import { clearKnownContributors } from "../../src/github/commits.js";
 import { clearConfigCache } from "../../src/github/contents.js";
 
 export const API = "https://api.github.com";
@@ -61,9 +62,10 @@ function safeJson(text: string): unknown {
 export function resetNock(): void {
   nock.cleanAll();
   nock.disableNetConnect();
-  // The configuration is remembered per installation across deliveries (ETags, the `.github` miss): each test starts
-  // with nothing remembered.
+  // The configuration (ETags, the `.github` miss) and known contributors are remembered per installation across
+  // deliveries: each test starts with nothing remembered.
   clearConfigCache();
+  clearKnownContributors();
 }
 
 /**
