@@ -12,11 +12,12 @@ const COMMITS = 10_000;
 const LOGINS = 5;
 const TYPES = ["feat", "fix", "providers", "tenants", "chore"];
 
-function rangeCommits(n) {
+/** `numbered: false`: subjects without `(#N)` (rebase merges), so the notes look up each commit's PR. */
+function rangeCommits(n, { numbered = true } = {}) {
   return Array.from({ length: n }, (_, i) => ({
     sha: (i + 1).toString(16).padStart(40, "0"),
     commit: {
-      message: `${TYPES[i % TYPES.length]}(area-${i % 40}): change number ${i + 1} (#${i + 1})${i % 500 === 0 ? "\n\nBREAKING CHANGE: x" : ""}`,
+      message: `${TYPES[i % TYPES.length]}(area-${i % 40}): change number ${i + 1}${numbered ? ` (#${i + 1})` : ""}${i % 500 === 0 ? "\n\nBREAKING CHANGE: x" : ""}`,
       author: { name: `Dev ${i % LOGINS}` },
     },
     author: { login: `dev${i % LOGINS}` },
@@ -70,7 +71,7 @@ async function cpu() {
   return { ms, chars: markdown.length };
 }
 
-async function apiCalls(commitCount) {
+async function apiCalls(commitCount, { numbered = true } = {}) {
   nock.disableNetConnect();
   const API = "https://api.github.com";
   const R = "/repos/o/r";
@@ -80,7 +81,8 @@ async function apiCalls(commitCount) {
     const url = new URL(req.url);
     if (!url.pathname.includes("access_tokens")) seen.push(`${req.method} ${url.pathname}`);
   });
-  const commits = rangeCommits(commitCount);
+  const commits = rangeCommits(commitCount, { numbered });
+  const numberOf = (sha) => parseInt(sha, 16);
   const posted = [];
   scope
     .post(/access_tokens/)
@@ -110,6 +112,45 @@ async function apiCalls(commitCount) {
     .get(`${R}/commits`)
     .query(true)
     .reply(200, [{ sha: "0".repeat(40) }])
+    // The PR of a commit, REST (one commit a request; the app before the GraphQL batch) and GraphQL (100 a query).
+    .get(/\/commits\/[0-9a-f]{40}\/pulls/)
+    .query(true)
+    .reply((request) => {
+      const sha = /commits\/([0-9a-f]{40})\/pulls/.exec(request.url)[1];
+      const number = numberOf(sha);
+      return [
+        200,
+        [
+          {
+            number,
+            title: `change ${number}`,
+            merged_at: "x",
+            merge_commit_sha: sha,
+            user: { login: "dev0" },
+          },
+        ],
+      ];
+    })
+    .post("/graphql")
+    .reply(async (request) => {
+      const { variables } = await request.json();
+      const repository = {};
+      for (const [name, oid] of Object.entries(variables)) {
+        if (!/^c\d+$/.test(name)) continue;
+        const number = numberOf(oid);
+        const pr = {
+          number,
+          title: `change ${number}`,
+          merged: true,
+          baseRefName: "main",
+          mergeCommit: { oid },
+        };
+        repository[name] = {
+          associatedPullRequests: { nodes: [{ ...pr, author: { __typename: "User", login: "dev0" } }] },
+        };
+      }
+      return [200, { data: { repository } }];
+    })
     .get(`${R}/releases`)
     .query(true)
     .reply(200, [])
@@ -142,6 +183,7 @@ async function apiCalls(commitCount) {
       total: seen.length,
       config: count(/contents/),
       firstTime: count(/GET \/repos\/o\/r\/commits$/),
+      prLookups: count(/\/pulls$|\/graphql$/),
       compare: count(/compare/),
     };
   };
@@ -160,14 +202,19 @@ async function apiCalls(commitCount) {
 export default async function releaseBench({ baselineMs }) {
   const { ms, chars } = await cpu();
   const rows = [];
-  for (const n of [600, COMMITS]) {
-    const { first, later, minimum, pages } = await apiCalls(n);
+  for (const [n, numbered] of [
+    [600, true],
+    [COMMITS, true],
+    [600, false],
+  ]) {
+    const { first, later, minimum, pages } = await apiCalls(n, { numbered });
+    const lookups = numbered ? 0 : Math.ceil(n / 100);
     for (const [when, calls] of [
       ["first", first],
       ["later", later],
     ])
       rows.push(
-        `| ${n.toLocaleString("en")} | ${when} | ${calls.total} | ${minimum} (1 + ${pages} + 1 + 1) | ${calls.compare} | ${calls.config} | ${calls.firstTime} |`,
+        `| ${n.toLocaleString("en")}${numbered ? "" : " without `(#N)`"} | ${when} | ${calls.total} | ${minimum + lookups} (1 + ${pages} + ${lookups ? `${lookups} + ` : ""}1 + 1) | ${calls.compare} | ${calls.prLookups} | ${calls.config} | ${calls.firstTime} |`,
       );
   }
   return [
@@ -177,15 +224,15 @@ export default async function releaseBench({ baselineMs }) {
     "",
     "API calls of one tag push (previous tag an ancestor, < 300 changed files, PR numbers in the subjects, 5 authors):",
     "",
-    "| commits | delivery | calls | minimum (tags + compare pages + release lookup + write) | compare pages | config reads | first-time look-ups |",
-    "|---:|---|---:|---:|---:|---:|---:|",
+    "| commits | delivery | calls | minimum (tags + compare pages + PR look-ups + release lookup + write) | compare pages | PR-of-commit look-ups | config reads | first-time look-ups |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
     "Above the minimum: the configuration (the repository's file; on the installation's first delivery also the",
     "organization's `.github`, whose 404 is then remembered for 5 minutes; an existing file is revalidated with a free",
     "304) and one `GET /commits?author=&per_page=1` per author not yet known as a contributor of the repository (an",
     "author found once is remembered per installation; `release.contributors: false` skips them). Subjects without",
-    "`(#N)` would add ⌈N/100⌉ GraphQL queries for their PRs (none here).",
+    "`(#N)` (rebase merges) need their PRs looked up: ⌈N/100⌉ GraphQL queries (one REST request per commit before).",
     "",
   ].join("\n");
 }
