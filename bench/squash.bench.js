@@ -1,4 +1,5 @@
 // Squash title: API calls per push audit against the minimum the audit needs, and CPU per audited commit.
+import { performance } from "node:perf_hooks";
 import nock from "nock";
 import { auditMainCommit } from "../lib/rules/audit-main-commit.js";
 import { parseConfig } from "../lib/config/parse-config.js";
