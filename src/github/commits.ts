@@ -302,9 +302,14 @@ async function queryAssociatedPulls(
   shas: string[],
 ): Promise<Map<string, CommitPull[]>> {
   const variables = Object.fromEntries(shas.map((sha, i) => [`c${i}`, sha]));
-  const { repository } = await octokit.graphql<{
-    repository: Record<string, GraphQlCommitPulls | null> | null;
-  }>(associatedPullsQuery(shas.length), { owner: repo.owner, name: repo.repo, ...variables });
+  let repository: Record<string, GraphQlCommitPulls | null> | null;
+  try {
+    ({ repository } = await octokit.graphql<{
+      repository: Record<string, GraphQlCommitPulls | null> | null;
+    }>(associatedPullsQuery(shas.length), { owner: repo.owner, name: repo.repo, ...variables }));
+  } catch (error) {
+    throw asRateLimitError(error);
+  }
   return new Map(
     shas.map((sha, i) => {
       const nodes = repository?.[`c${i}`]?.associatedPullRequests?.nodes ?? [];
@@ -346,4 +351,26 @@ function deferred<T>() {
   // Rejections are seen by the memoised readers; this keeps an unread one from being "unhandled".
   promise.catch(() => undefined);
   return { promise, resolve, reject };
+}
+
+/**
+ * GitHub answers a GraphQL query over its rate limit with HTTP 200 and an error of type `RATE_LIMITED` (docs "Rate
+ * limits and query limits for the GraphQL API"); retries read HTTP statuses and headers, so it becomes the 403 a REST
+ * call would have got (with the response's `x-ratelimit-*` headers: the primary limit when `remaining` is 0, else a
+ * secondary limit). Other errors pass unchanged.
+ */
+function asRateLimitError(error: unknown): unknown {
+  const e = error as {
+    name?: string;
+    errors?: Array<{ type?: string; message?: string }>;
+    headers?: Record<string, string>;
+  };
+  if (e?.name !== "GraphqlResponseError" || !e.errors?.some((x) => x.type === "RATE_LIMITED")) return error;
+  const headers = e.headers ?? {};
+  const kind = headers["x-ratelimit-remaining"] === "0" ? "rate limit" : "secondary rate limit";
+  return Object.assign(new Error(`GitHub's GraphQL ${kind}: ${e.errors[0]?.message ?? "RATE_LIMITED"}`), {
+    status: 403,
+    response: { headers },
+    cause: error,
+  });
 }

@@ -156,6 +156,43 @@ describe("audit of pushes to the default branch", () => {
     expect(writes(again.requests)).toEqual([]);
   });
 
+  test("GraphQL's RATE_LIMITED answer is a rate limit (retried), not a bug: reported as such after the deadline", async () => {
+    const { payload, commits, owner, repo } = pushOf25();
+    const gh = mockGitHub();
+    mockNoConfig(gh.api, owner, repo);
+    gh.api
+      .get(`/repos/${owner}/${repo}/compare/${BEFORE}...${commits.at(-1)!.sha}`)
+      .query({ per_page: "100", page: "1" })
+      .reply(200, {
+        total_commits: commits.length,
+        commits: commits.map((c) => ({
+          sha: c.sha,
+          commit: { message: c.message },
+          parents: [{ sha: BEFORE }],
+        })),
+      })
+      // GitHub's GraphQL answer over the limit: HTTP 200, an error of type RATE_LIMITED.
+      .post("/graphql")
+      .reply(
+        200,
+        { errors: [{ type: "RATE_LIMITED", message: "API rate limit exceeded for installation ID 2." }] },
+        { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "4102444800" },
+      );
+    // The test app's retry deadline is 0: the transient failure is reported at once, in the feature's issue.
+    let report = "";
+    gh.api.get(`/repos/${owner}/${repo}/issues`).query(true).reply(200, []);
+    gh.api
+      .post(`/repos/${owner}/${repo}/issues`, (body) => {
+        if (typeof body === "object") report = body.body;
+        return true;
+      })
+      .reply(201, { number: 43 });
+    await probot.receive({ name: "push", id: "limited", payload } as never);
+    gh.finish();
+    expect(report).toContain("GitHub's rate limit is exhausted until 2100-01-01T00:00:00.000Z");
+    expect(report).not.toContain("This is a bug");
+  });
+
   test("an invalid configuration on the default branch → a failing Config check on the pushed commit", async () => {
     const { payload, owner, repo } = pushOf25();
     const gh = mockGitHub();
