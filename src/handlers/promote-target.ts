@@ -74,13 +74,16 @@ async function attemptPromotion(
   const { repo, tag } = request;
   const id = targetId(target);
   const branch = promotionBranch(target);
-  // 1. The default branch's state: its commit, the tree (when needed) and the target's file.
-  const baseSha = await getBranchSha(octokit, repo, request.defaultBranch);
+  // 1. The default branch's state (its commit, the tree when needed, the target's file) and, read meanwhile since it
+  //    does not depend on it, the open promotion PR.
+  const [baseSha, openPull] = await Promise.all([
+    getBranchSha(octokit, repo, request.defaultBranch),
+    findOpenPull(octokit, repo, branch),
+  ]);
   const needsTree = !target.path || request.config.consumerReads > 0;
   const tree = needsTree ? await getTree(octokit, repo, baseSha) : null;
   const found = await locateTarget(octokit, request, target, baseSha, tree);
   // 2. Decide: blocked, nothing to do, or write.
-  const openPull = await findOpenPull(octokit, repo, branch);
   const openPullTag = readPromotionTag(openPull?.body);
   if (openPull && openPullTag === tag) {
     return { target: id, status: "skipped", reason: `PR #${openPull.number} already promotes \`${tag}\`` };
