@@ -34,21 +34,27 @@ interface SeenRuns {
   generation: number;
 }
 
-/** Generations of the in-process lock (the Redis lock's fencing token plays this part across replicas). */
-const localGenerations = new Map<string, number>();
-/** Keys remembered in `localGenerations`; the oldest are forgotten (a forgotten key only costs one re-list). */
-const LOCAL_GENERATIONS_MAX = 10_000;
+/** Acquisitions of the in-process lock, counted over every key (the Redis lock's fencing token plays this part). */
+let acquisitions = 0;
+/** The generation of each key's latest acquisition in this process; the oldest keys are forgotten. */
+const latestGeneration = new Map<string, number>();
+/** Keys remembered in `latestGeneration` (a forgotten key only costs one more list). */
+const LATEST_GENERATIONS_MAX = 10_000;
 
-/** Strictly increasing per key and acquisition: the Redis fence when there is one, a process counter otherwise. */
-function generationOf(key: string, fence: number): number {
-  if (fence > 0) return fence;
-  const next = (localGenerations.get(key) ?? 0) + 1;
-  localGenerations.delete(key);
-  localGenerations.set(key, next);
-  if (localGenerations.size > LOCAL_GENERATIONS_MAX) {
-    localGenerations.delete(localGenerations.keys().next().value!);
+/**
+ * This acquisition's generation and the one of the acquisition before it on the same key (undefined: unknown). With
+ * Redis the fencing token is strictly increasing per key across replicas, so the previous holder had `fence - 1`.
+ */
+function generationOf(key: string, fence: number): { generation: number; previous: number | undefined } {
+  if (fence > 0) return { generation: fence, previous: fence - 1 };
+  const previous = latestGeneration.get(key);
+  const generation = ++acquisitions;
+  latestGeneration.delete(key);
+  latestGeneration.set(key, generation);
+  if (latestGeneration.size > LATEST_GENERATIONS_MAX) {
+    latestGeneration.delete(latestGeneration.keys().next().value!);
   }
-  return next;
+  return { generation, previous };
 }
 
 /**
@@ -60,8 +66,8 @@ function generationOf(key: string, fence: number): number {
  * on newer data with a verdict on stale data.
  * `event` (the delivery's payload) lets every check of the delivery share ONE list of the SHA's check runs instead of
  * one look-up per check name. The SHA's runs are written under one lock per SHA; the list stays valid while this
- * delivery was the lock's only holder since it listed (generation = previous + 1), else it is read again, so a
- * concurrent or redelivered delivery still finds the run the other created.
+ * delivery was the lock's only holder since it listed (the lock's previous acquisition was its own), else it is read
+ * again, so a concurrent or redelivered delivery still finds the run the other created.
  * Returns the check run id and what was done.
  */
 export async function upsertCheckRun(
@@ -83,8 +89,9 @@ export async function upsertCheckRun(
       )
     : { runs: null, generation: -1 };
   return withKeyedLock(key, async (lease) => {
-    const generation = generationOf(key, lease.fence);
-    const valid = seen.runs !== null && seen.generation === generation - 1;
+    const { generation, previous } = generationOf(key, lease.fence);
+    // Valid when the lock's previous holder was this delivery itself (so every write since the list is recorded).
+    const valid = seen.runs !== null && previous !== undefined && seen.generation === previous;
     seen.generation = Number.NEGATIVE_INFINITY; // until this write is known to have completed
     const runs = valid ? seen.runs! : await listCheckRuns(octokit, target);
     seen.runs = runs;
