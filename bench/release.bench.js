@@ -222,7 +222,7 @@ export default async function releaseBench({ baselineMs }) {
     "",
     `Notes for a ${COMMITS.toLocaleString("en")}-commit range (${COMMITS.toLocaleString("en")} PRs, 2,000 changed paths through the layout matcher, shortened to GitHub's 125,000-character limit → ${chars.toLocaleString("en")} chars): **${fmt(ms)} ms CPU**, ratio ${fmt(ms / baselineMs)} (target < 250 ms).`,
     "",
-    "API calls of one tag push (previous tag an ancestor, < 300 changed files, PR numbers in the subjects unless noted, 5 authors; "later" = the next tag push on the installation):",
+    "API calls of one tag push (previous tag an ancestor, < 300 changed files, PR numbers in the subjects unless noted, 5 authors; later = the next tag push on the installation):",
     "",
     "| commits | delivery | calls | minimum (tags + compare pages + PR look-ups + release lookup + write) | compare pages | PR-of-commit look-ups | config reads | first-time look-ups |",
     "|---:|---|---:|---:|---:|---:|---:|---:|",
