@@ -38,3 +38,43 @@ export async function baselineMs() {
 
 /** Formats a number with a fixed number of decimals. */
 export const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
+
+/**
+ * The app as it runs (the queue-based runtime on the in-process queue), with retries and throttling off so that
+ * nock answers at once. `receive` resolves when the queue has run the delivery, so the calls it made can be counted.
+ * @param {string[]} [features] load only these features (default: all)
+ */
+export async function benchApp(features) {
+  const { Probot, ProbotOctokit } = await import("probot");
+  const { createGitopsReleaseBot } = await import("../lib/index.js");
+  const { createMemoryQueue } = await import("../lib/runtime/memory-queue.js");
+  const { generateKeyPairSync } = await import("node:crypto");
+  const probot = new Probot({
+    appId: 1,
+    privateKey: generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .privateKey.export({ type: "pkcs1", format: "pem" })
+      .toString(),
+    logLevel: "fatal",
+    Octokit: ProbotOctokit.defaults((options) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    })),
+  });
+  const queue = createMemoryQueue();
+  await probot.load(
+    createGitopsReleaseBot({
+      ...(features ? { features } : {}),
+      queue,
+      env: { RETRY_DEADLINE_MINUTES: "0" },
+    }),
+  );
+  return {
+    probot,
+    /** @param {Parameters<typeof probot.receive>[0]} event */
+    receive: async (event) => {
+      await probot.receive(event);
+      await queue.idle();
+    },
+  };
+}

@@ -2,10 +2,9 @@
 // 3,000-file PR with 500 YAML files through the real app (nock in place of GitHub), counting its API calls.
 import nock from "nock";
 import { createRequire } from "node:module";
-import { generateKeyPairSync, createHash } from "node:crypto";
-import { Probot, ProbotOctokit } from "probot";
-import { cpuMs, fmt } from "./bench-lib.js";
-import { FEATURES } from "../lib/index.js";
+import { createHash } from "node:crypto";
+import { benchApp, cpuMs, fmt } from "./bench-lib.js";
+import { clearConfigCache } from "../lib/github/contents.js";
 import { parseConfig } from "../lib/config/parse-config.js";
 import { compileLayoutTemplates, checkLayoutPath } from "../lib/rules/layout-templates.js";
 import { evaluateLayout } from "../lib/rules/evaluate-layout.js";
@@ -70,17 +69,8 @@ async function pullRequestRun() {
     }
     return { filename: `docs/page-${i}.md`, sha: blobSha(`page ${i}`) };
   });
-  const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
-    .privateKey.export({ type: "pkcs1", format: "pem" })
-    .toString();
-  const probot = new Probot({
-    appId: 1,
-    privateKey,
-    logLevel: "fatal",
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-  });
   // The "Folder layout" feature alone: its API calls are what this bench counts against its minimum.
-  await probot.load((p) => FEATURES.folderLayout(p));
+  const probot = await benchApp(["folderLayout"]);
 
   const requests = [];
   const mock = () => {
@@ -147,7 +137,7 @@ async function pullRequestRun() {
     list: requests.filter((r) => r.includes("/pulls/") && r.includes("/files")).length,
     tree: requests.filter((r) => r.includes("/git/trees/")).length,
     blobs: requests.filter((r) => r.includes("/git/blobs/")).length,
-    layoutRunLookups: requests.filter((r) => r.includes("check_name=Folder%20layout")).length,
+    runLists: requests.filter((r) => r.startsWith("GET") && r.includes("/check-runs")).length,
   };
   // POSTs to check-runs: one per check (PR title, Folder layout); PATCHes carry the remaining annotation batches.
   calls.writes = requests.filter((r) => r.startsWith("PATCH")).length + 1;
@@ -219,7 +209,72 @@ export default async function layoutBench({ baselineMs }) {
     `| list (files pages + head tree) | ${made.list} | ${minimum.list} |`,
     `| blob reads | ${made.blobs} | ${minimum.blobs} |`,
     `| Folder layout check-run writes | ${made.writes} | ${minimum.writes} |`,
-    `| Folder layout check-run lookups | ${calls.layoutRunLookups} | (find-then-update, 1) |`,
+    `| check-run list of the head SHA (the upsert finds its run there) | ${calls.runLists} | 1 |`,
+    "",
+    "A small PR opened, every PR check loaded (PR title, Config, Folder layout, Squash title), first delivery on the",
+    "installation: the checks share one list of the head SHA's check runs (one look-up per check name before) and one",
+    "configuration read (repository, then the organization's `.github`, whose 404 is remembered for later deliveries).",
+    "",
+    "| API calls of the delivery | made | minimum |",
+    "|---|---|---|",
+    ...(await allChecksRun()),
     "",
   ].join("\n");
+}
+
+/** A one-file PR opened through every PR check; counts the check-run look-ups, config reads and all calls. */
+async function allChecksRun() {
+  clearConfigCache();
+  const groups = require("@octokit/webhooks-examples/api.github.com/index.json");
+  const example = groups.find((g) => g.name === "pull_request").examples.find((e) => e.action === "opened");
+  const payload = structuredClone(example);
+  payload.installation = { id: 3 };
+  const owner = payload.repository.owner.login;
+  const repo = payload.repository.name;
+  const sha = payload.pull_request.head.sha;
+  const { receive } = await benchApp(["prTitle", "configCheck", "folderLayout", "squashTitle"]);
+  nock.cleanAll();
+  nock.disableNetConnect();
+  const requests = [];
+  const api = nock(API).persist();
+  api.on("request", (req) => {
+    const url = new URL(req.url);
+    if (!url.pathname.includes("access_tokens")) requests.push(`${req.method} ${url.pathname}${url.search}`);
+  });
+  api.post(/access_tokens/).reply(201, { token: "t", expires_at: "2099-01-01T00:00:00Z" });
+  api.get(/\/contents\//).reply(404);
+  api
+    .get(`/repos/${owner}/${repo}/pulls/${payload.number}/files`)
+    .query(true)
+    .reply(200, [{ filename: "README.md", sha: "a".repeat(40), status: "modified" }]);
+  api
+    .get(`/repos/${owner}/${repo}/git/trees/${sha}`)
+    .query(true)
+    .reply(200, {
+      sha,
+      truncated: false,
+      tree: [{ path: "README.md", type: "blob", sha: "a".repeat(40), size: 9 }],
+    });
+  api.get(`/repos/${owner}/${repo}`).reply(200, {
+    allow_squash_merge: true,
+    allow_merge_commit: false,
+    allow_rebase_merge: false,
+    squash_merge_commit_title: "PR_TITLE",
+    squash_merge_commit_message: "PR_BODY",
+  });
+  api
+    .get(/\/check-runs/)
+    .query(true)
+    .reply(200, { total_count: 0, check_runs: [] });
+  api.post(`/repos/${owner}/${repo}/check-runs`).reply(201, { id: 9 });
+  await receive({ name: "pull_request", id: "all-checks", payload });
+  nock.cleanAll();
+  nock.enableNetConnect();
+  const count = (test) => requests.filter(test).length;
+  return [
+    `| check-run look-ups (lists of the head SHA) | ${count((r) => r.startsWith("GET") && r.includes("/check-runs"))} | 1 |`,
+    `| check-run writes | ${count((r) => r.startsWith("POST") && r.includes("/check-runs"))} | 3 |`,
+    `| configuration reads | ${count((r) => r.includes("/contents/"))} | 1 (2 on the installation's first delivery) |`,
+    `| all calls | ${requests.length} | 9 (config 2, files 1, tree 1, repository 1, check list 1, check writes 3; 8 later) |`,
+  ];
 }

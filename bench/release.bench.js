@@ -1,23 +1,23 @@
 // Release drafts: CPU time of the notes for a 10,000-commit range, and the API calls a tag push makes against the
 // minimum (tags list, ⌈C/100⌉ compare pages, release lookup, one write).
-import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
-import { cpuMs, fmt } from "./bench-lib.js";
+import { benchApp, cpuMs, fmt } from "./bench-lib.js";
+import { clearKnownContributors } from "../lib/github/commits.js";
+import { clearConfigCache } from "../lib/github/contents.js";
 import { planReleaseNotes, renderPlannedNotes } from "../lib/notes/build-release-notes.js";
 import { layoutPathMatcher } from "../lib/notes/layout-path-matcher.js";
 import { parseConfig } from "../lib/config/parse-config.js";
-import app from "../lib/index.js";
 
 const COMMITS = 10_000;
 const LOGINS = 5;
 const TYPES = ["feat", "fix", "providers", "tenants", "chore"];
 
-function rangeCommits(n) {
+/** `numbered: false`: subjects without `(#N)` (rebase merges), so the notes look up each commit's PR. */
+function rangeCommits(n, { numbered = true } = {}) {
   return Array.from({ length: n }, (_, i) => ({
     sha: (i + 1).toString(16).padStart(40, "0"),
     commit: {
-      message: `${TYPES[i % TYPES.length]}(area-${i % 40}): change number ${i + 1} (#${i + 1})${i % 500 === 0 ? "\n\nBREAKING CHANGE: x" : ""}`,
+      message: `${TYPES[i % TYPES.length]}(area-${i % 40}): change number ${i + 1}${numbered ? ` (#${i + 1})` : ""}${i % 500 === 0 ? "\n\nBREAKING CHANGE: x" : ""}`,
       author: { name: `Dev ${i % LOGINS}` },
     },
     author: { login: `dev${i % LOGINS}` },
@@ -71,7 +71,7 @@ async function cpu() {
   return { ms, chars: markdown.length };
 }
 
-async function apiCalls(commitCount) {
+async function apiCalls(commitCount, { numbered = true } = {}) {
   nock.disableNetConnect();
   const API = "https://api.github.com";
   const R = "/repos/o/r";
@@ -81,7 +81,8 @@ async function apiCalls(commitCount) {
     const url = new URL(req.url);
     if (!url.pathname.includes("access_tokens")) seen.push(`${req.method} ${url.pathname}`);
   });
-  const commits = rangeCommits(commitCount);
+  const commits = rangeCommits(commitCount, { numbered });
+  const numberOf = (sha) => parseInt(sha, 16);
   const posted = [];
   scope
     .post(/access_tokens/)
@@ -111,6 +112,45 @@ async function apiCalls(commitCount) {
     .get(`${R}/commits`)
     .query(true)
     .reply(200, [{ sha: "0".repeat(40) }])
+    // The PR of a commit, REST (one commit a request; the app before the GraphQL batch) and GraphQL (100 a query).
+    .get(/\/commits\/[0-9a-f]{40}\/pulls/)
+    .query(true)
+    .reply((request) => {
+      const sha = /commits\/([0-9a-f]{40})\/pulls/.exec(request.url)[1];
+      const number = numberOf(sha);
+      return [
+        200,
+        [
+          {
+            number,
+            title: `change ${number}`,
+            merged_at: "x",
+            merge_commit_sha: sha,
+            user: { login: "dev0" },
+          },
+        ],
+      ];
+    })
+    .post("/graphql")
+    .reply(async (request) => {
+      const { variables } = await request.json();
+      const repository = {};
+      for (const [name, oid] of Object.entries(variables)) {
+        if (!/^c\d+$/.test(name)) continue;
+        const number = numberOf(oid);
+        const pr = {
+          number,
+          title: `change ${number}`,
+          merged: true,
+          baseRefName: "main",
+          mergeCommit: { oid },
+        };
+        repository[name] = {
+          associatedPullRequests: { nodes: [{ ...pr, author: { __typename: "User", login: "dev0" } }] },
+        };
+      }
+      return [200, { data: { repository } }];
+    })
     .get(`${R}/releases`)
     .query(true)
     .reply(200, [])
@@ -119,63 +159,80 @@ async function apiCalls(commitCount) {
       return true;
     })
     .reply(201, { id: 1 });
-  const probot = new Probot({
-    appId: 1,
-    privateKey: generateKeyPairSync("rsa", { modulusLength: 2048 })
-      .privateKey.export({ type: "pkcs1", format: "pem" })
-      .toString(),
-    logLevel: "fatal",
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-  });
-  await probot.load(app);
-  await probot.receive({
-    name: "push",
-    id: "bench",
-    payload: {
-      ref: "refs/tags/v2.0.0",
-      created: true,
-      deleted: false,
-      forced: false,
-      repository: { name: "r", owner: { login: "o" }, html_url: "https://github.com/o/r" },
-      installation: { id: 1 },
-    },
-  });
-  nock.cleanAll();
-  const count = (pattern) => seen.filter((s) => pattern.test(s)).length;
+  // A new installation state: nothing remembered from an earlier measurement.
+  clearConfigCache();
+  clearKnownContributors();
+  const { receive } = await benchApp(["releaseDraft"]);
+  const deliver = (id) =>
+    receive({
+      name: "push",
+      id,
+      payload: {
+        ref: "refs/tags/v2.0.0",
+        created: true,
+        deleted: false,
+        forced: false,
+        repository: { name: "r", owner: { login: "o" }, html_url: "https://github.com/o/r" },
+        installation: { id: 1 },
+      },
+    });
   const pages = Math.ceil(commitCount / 100);
-  if (!posted[0]?.includes("[#1](")) throw new Error("the draft does not list the PRs");
-  return {
-    total: seen.length,
-    config: count(/contents/),
-    firstTime: count(/GET \/repos\/o\/r\/commits$/),
-    minimum: 1 + pages + 1 + 1,
-    pages,
-    compare: count(/compare/),
+  const tally = () => {
+    const count = (pattern) => seen.filter((s) => pattern.test(s)).length;
+    return {
+      total: seen.length,
+      config: count(/contents/),
+      firstTime: count(/GET \/repos\/o\/r\/commits$/),
+      prLookups: count(/\/pulls$|\/graphql$/),
+      compare: count(/compare/),
+    };
   };
+  // The first tag push on the installation, then the next one (here the same tag again): the organization's
+  // `.github` 404 and the authors already known as contributors are remembered.
+  await deliver("bench-1");
+  const first = tally();
+  seen.length = 0;
+  await deliver("bench-2");
+  const later = tally();
+  nock.cleanAll();
+  if (!posted[0]?.includes("[#1](")) throw new Error("the draft does not list the PRs");
+  return { first, later, minimum: 1 + pages + 1 + 1, pages };
 }
 
 export default async function releaseBench({ baselineMs }) {
   const { ms, chars } = await cpu();
   const rows = [];
-  for (const n of [600, COMMITS]) {
-    const calls = await apiCalls(n);
-    rows.push(
-      `| ${n.toLocaleString("en")} | ${calls.total} | ${calls.minimum} (1 + ${calls.pages} + 1 + 1) | ${calls.compare} | ${calls.config} | ${calls.firstTime} |`,
-    );
+  for (const [n, numbered] of [
+    [600, true],
+    [COMMITS, true],
+    [600, false],
+  ]) {
+    const { first, later, minimum, pages } = await apiCalls(n, { numbered });
+    const lookups = numbered ? 0 : Math.ceil(n / 100);
+    for (const [when, calls] of [
+      ["first", first],
+      ["later", later],
+    ])
+      rows.push(
+        `| ${n.toLocaleString("en")}${numbered ? "" : " without `(#N)`"} | ${when} | ${calls.total} | ${minimum + lookups} (1 + ${pages} + ${lookups ? `${lookups} + ` : ""}1 + 1) | ${calls.compare} | ${calls.prLookups} | ${calls.config} | ${calls.firstTime} |`,
+      );
   }
   return [
     "## Release drafts (`release.bench.js`)",
     "",
     `Notes for a ${COMMITS.toLocaleString("en")}-commit range (${COMMITS.toLocaleString("en")} PRs, 2,000 changed paths through the layout matcher, shortened to GitHub's 125,000-character limit → ${chars.toLocaleString("en")} chars): **${fmt(ms)} ms CPU**, ratio ${fmt(ms / baselineMs)} (target < 250 ms).`,
     "",
-    "API calls of one tag push (previous tag an ancestor, < 300 changed files, PR numbers in the subjects, 5 authors):",
+    "API calls of one tag push (previous tag an ancestor, < 300 changed files, PR numbers in the subjects unless noted, 5 authors; later = the next tag push on the installation):",
     "",
-    "| commits | calls | minimum (tags + compare pages + release lookup + write) | compare pages | config reads | first-time look-ups |",
-    "|---:|---:|---:|---:|---:|---:|",
+    "| commits | delivery | calls | minimum (tags + compare pages + PR look-ups + release lookup + write) | compare pages | PR-of-commit look-ups | config reads | first-time look-ups |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
-    "Above the minimum: the configuration (repository file, then the organization's `.github`) and one",
-    "`GET /commits?author=&per_page=1` per distinct author for the first-time-contributor mark (`release.contributors: false` skips them).",
+    "Above the minimum: the configuration (the repository's file; on the installation's first delivery also the",
+    "organization's `.github`, whose 404 is then remembered for 5 minutes; an existing file is revalidated with a free",
+    "304) and one `GET /commits?author=&per_page=1` per author not yet known as a contributor of the repository (an",
+    "author found once is remembered per installation; `release.contributors: false` skips them). Subjects without",
+    "`(#N)` (rebase merges) need their PRs looked up: ⌈N/100⌉ GraphQL queries (one REST request per commit before).",
     "",
   ].join("\n");
 }

@@ -35,6 +35,7 @@ const onCheckRun =
       context.octokit,
       { ...context.repo(), name, headSha },
       reportFailedCheck(name, failure),
+      { event: context.payload },
     );
   };
 

@@ -13,12 +13,14 @@ import {
   userJson,
 } from "./github-shapes.js";
 import { HttpError, validationFailed } from "./http-error.js";
+import { answerGraphql } from "./fake-graphql.js";
 
 /**
  * @typedef {import("./fake-github.js").FakeGitHub} FakeGitHub
  * @typedef {import("./fake-github.js").FakeResponse} FakeResponse
  * @typedef {{ params: Record<string, string>; query: URLSearchParams; body: Record<string, any>;
- *   headers: import("node:http").IncomingHttpHeaders; actor: string; pathname: string; linkBase: string }} RouteContext
+ *   headers: import("node:http").IncomingHttpHeaders; actor: string; pathname: string; linkBase: string;
+ *   problems: string[] }} RouteContext `problems`: the request's recorded problems (GraphQL adds its own)
  * @typedef {{ method: string; template: string; pattern: RegExp; names: string[]; auth: "app" | "installation";
  *   handler: (ctx: RouteContext) => Promise<FakeResponse> }} Route
  */
@@ -72,6 +74,8 @@ export function defineRoutes(fake) {
     routes.push({ method, template, pattern: new RegExp(`^${source}$`), names, auth, handler });
   };
   const R = "/repos/:owner/:repo";
+  // GraphQL (the same path under GHE_HOST's `/api` prefix): queries validated against GitHub's GraphQL schema.
+  route("POST", "/graphql", (ctx) => answerGraphql(fake, ctx.body, ctx.problems));
   const git = fake.git;
   const api = () => `${fake.urls.api}/repos/${fake.repo.owner}/${fake.repo.name}`;
 
@@ -546,15 +550,7 @@ export function defineRoutes(fake) {
   });
   route("GET", `${R}/commits/:commit_sha/pulls`, async (ctx) => {
     const sha = await commitOr404(ctx.params.commit_sha ?? "");
-    const found = [];
-    for (const pr of fake.pulls.values()) {
-      if (pr.mergeCommitSha === sha || pr.headSha === sha) found.push(pr);
-      else if (pr.state === "open" && (await git.isAncestor(sha, pr.headSha))) {
-        const base = await fake.baseShaOf(pr);
-        if (!(await git.isAncestor(sha, base))) found.push(pr);
-      }
-    }
-    found.sort((a, b) => b.number - a.number);
+    const found = (await fake.associatedPulls(sha)).sort((a, b) => b.number - a.number);
     const page = paginate(ctx, found);
     const out = [];
     for (const pr of page.items) out.push(await fake.pullJson(pr));

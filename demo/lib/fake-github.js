@@ -252,7 +252,12 @@ export class FakeGitHub {
   /** @param {import("node:http").IncomingMessage} req @param {import("node:http").ServerResponse} res */
   async #handle(req, res) {
     const url = new URL(req.url ?? "/", "http://fake");
-    const prefix = url.pathname.startsWith("/api/v3/") ? "/api/v3" : "";
+    // REST under GHE_HOST is `/api/v3/…`; GraphQL there is `/api/graphql` (recorded as `/graphql`, prefix `/api`).
+    const prefix = url.pathname.startsWith("/api/v3/")
+      ? "/api/v3"
+      : url.pathname === "/api/graphql"
+        ? "/api"
+        : "";
     const pathname = url.pathname.slice(prefix.length);
     const method = req.method ?? "GET";
     const chunks = [];
@@ -284,7 +289,8 @@ export class FakeGitHub {
           throw new HttpError(400, "Problems parsing JSON");
         }
       }
-      record.problems.push(...requestProblems(method, pathname, record.body));
+      // GraphQL is not in the REST description: its route validates the query against GitHub's GraphQL schema.
+      if (pathname !== "/graphql") record.problems.push(...requestProblems(method, pathname, record.body));
       const match = this.#match(method, pathname);
       if (!match) {
         this.unhandled.push({ method, path: pathname + url.search });
@@ -318,6 +324,7 @@ export class FakeGitHub {
           actor: record.actor ?? "",
           pathname,
           linkBase: `http://${req.headers.host ?? this.host}${prefix}${pathname}`,
+          problems: record.problems,
         });
       }
     } catch (error) {
@@ -339,7 +346,7 @@ export class FakeGitHub {
     }
     // The answer must be what GitHub would send: its JSON matches the operation's schema for that status. A 200 that
     // becomes a 304 below is checked as the 200 it would have been (a 304 has no body to check).
-    if (response.raw === undefined) {
+    if (response.raw === undefined && pathname !== "/graphql") {
       record.problems.push(...responseProblems(method, pathname, response.status, response.body));
     }
     response = this.#conditional(req, method, response);
@@ -837,6 +844,25 @@ export class FakeGitHub {
   }
 
   // ---------------------------------------------------------------- pull requests
+
+  /**
+   * The pull requests GitHub associates with a commit: the PR it is the merge commit or the head of, and open PRs
+   * whose head contains it while their base does not (REST `GET /commits/{sha}/pulls`, GraphQL
+   * `Commit.associatedPullRequests`).
+   * @param {string} sha
+   */
+  async associatedPulls(sha) {
+    /** @type {PullState[]} */
+    const found = [];
+    for (const pr of this.pulls.values()) {
+      if (pr.mergeCommitSha === sha || pr.headSha === sha) found.push(pr);
+      else if (pr.state === "open" && (await this.git.isAncestor(sha, pr.headSha))) {
+        const base = await this.baseShaOf(pr);
+        if (!(await this.git.isAncestor(sha, base))) found.push(pr);
+      }
+    }
+    return found;
+  }
 
   /** The SHA the PR's base branch points at now (open PRs) or pointed at when it closed. @param {PullState} pr */
   async baseShaOf(pr) {

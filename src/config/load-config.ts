@@ -2,7 +2,8 @@ import type { Context } from "probot";
 import deepmerge from "deepmerge";
 import { memoizeForEvent } from "../util/event-memo.js";
 import { err, type Result } from "../util/result.js";
-import { CONFIG_FILE, type Config } from "./schema.js";
+import { readDefaultBranchConfig } from "../github/contents.js";
+import type { Config } from "./schema.js";
 import { parseConfig, type ConfigProblem } from "./parse-config.js";
 
 /** `_extends` bases are merged key by key; a list in the repository's file replaces the base's list. */
@@ -10,16 +11,21 @@ export const MERGE_OPTIONS = { arrayMerge: (_base: unknown[], override: unknown[
 
 /**
  * Reads `.github/gitops-release-bot.yml` from the repository's default branch (a PR cannot weaken its own checks),
- * following `_extends` to other repositories such as the organization's `.github`. A missing file means the defaults.
+ * following `_extends` to other repositories such as the organization's `.github`, like `context.config` does. A
+ * missing file means the defaults. Once per delivery; across deliveries the files are remembered per installation
+ * and revalidated with `If-None-Match` (a 304 is free), and the organization's `.github` 404 is remembered for
+ * `ORG_CONFIG_MISS_TTL_MS` (see `readDefaultBranchConfig`).
  * Invalid content is returned as problems, never thrown; API failures other than "not found" are thrown.
  */
 export function loadConfig(
-  context: Pick<Context, "config" | "payload">,
+  context: Pick<Context, "octokit" | "payload" | "repo">,
 ): Promise<Result<Config, ConfigProblem[]>> {
   return memoizeForEvent(context.payload, "config", async () => {
     let raw: unknown;
+    const installation = (context.payload as { installation?: { id?: number } }).installation;
     try {
-      raw = await context.config(CONFIG_FILE, undefined, MERGE_OPTIONS);
+      // Read conditionally and remembered per installation (see readDefaultBranchConfig).
+      raw = await readDefaultBranchConfig(context.octokit, context.repo(), installation?.id ?? null);
     } catch (error) {
       const problem = configReadProblem(error);
       if (!problem) throw error;

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { CheckAnnotation, CheckResult } from "../report/check-result.js";
 import { truncateUtf8 } from "../util/markdown.js";
-import { withKeyedLock } from "../util/keyed-lock.js";
+import { memoizeForEvent } from "../util/event-memo.js";
+import { withKeyedLock, type Lease } from "../util/keyed-lock.js";
 import type { Octokit, RepoRef } from "./types.js";
 
 /** GitHub accepts at most 50 annotations per create/update request. */
@@ -14,6 +15,48 @@ export interface CheckRunTarget extends RepoRef {
   headSha: string;
 }
 
+/** What the upsert reads of a listed check run. */
+export interface ListedCheckRun {
+  id: number;
+  name: string;
+  headSha: string;
+  status: string;
+  externalId: string | null;
+}
+
+/**
+ * The check runs of one SHA as this delivery last saw them, and the lock generation at which it saw them. Valid while
+ * nobody else took the SHA's lock since: then every write to the SHA's runs since the list was this delivery's own,
+ * and those are recorded here as they are made.
+ */
+interface SeenRuns {
+  runs: Map<string, ListedCheckRun> | null;
+  generation: number;
+}
+
+/** Acquisitions of the in-process lock, counted over every key (the Redis lock's fencing token plays this part). */
+let acquisitions = 0;
+/** The generation of each key's latest acquisition in this process; the oldest keys are forgotten. */
+const latestGeneration = new Map<string, number>();
+/** Keys remembered in `latestGeneration` (a forgotten key only costs one more list). */
+const LATEST_GENERATIONS_MAX = 10_000;
+
+/**
+ * This acquisition's generation and the one of the acquisition before it on the same key (undefined: unknown). With
+ * Redis the fencing token is strictly increasing per key across replicas, so the previous holder had `fence - 1`.
+ */
+function generationOf(key: string, fence: number): { generation: number; previous: number | undefined } {
+  if (fence > 0) return { generation: fence, previous: fence - 1 };
+  const previous = latestGeneration.get(key);
+  const generation = ++acquisitions;
+  latestGeneration.delete(key);
+  latestGeneration.set(key, generation);
+  if (latestGeneration.size > LATEST_GENERATIONS_MAX) {
+    latestGeneration.delete(latestGeneration.keys().next().value!);
+  }
+  return { generation, previous };
+}
+
 /**
  * Writes the one check run with this name on this SHA: updates it when it exists, creates it otherwise.
  * The result's fingerprint is kept in `external_id`; when a redelivered event computes the same result, nothing is
@@ -21,88 +64,145 @@ export interface CheckRunTarget extends RepoRef {
  * `asOf` is when the judged data last changed on GitHub (a PR's `updated_at`). It is kept beside the fingerprint, so
  * that an old delivery redelivered later (a PR's `opened` after its title was edited) does not overwrite the verdict
  * on newer data with a verdict on stale data.
+ * `event` (the delivery's payload) lets every check of the delivery share ONE list of the SHA's check runs instead of
+ * one look-up per check name. The SHA's runs are written under one lock per SHA; the list stays valid while this
+ * delivery was the lock's only holder since it listed (the lock's previous acquisition was its own), else it is read
+ * again, so a concurrent or redelivered delivery still finds the run the other created.
  * Returns the check run id and what was done.
  */
 export async function upsertCheckRun(
   octokit: Octokit,
   target: CheckRunTarget,
   result: CheckResult,
-  options: { asOf?: string | null } = {},
+  options: { asOf?: string | null; event?: object } = {},
 ): Promise<{ id: number; action: "created" | "updated" | "unchanged" | "stale" }> {
-  const key = `${target.owner}/${target.repo}@${target.headSha}#${target.name}`;
+  const repoSha = `${target.owner}/${target.repo}@${target.headSha}`;
+  const key = `${repoSha}:check-runs`;
+  const seen = options.event
+    ? await memoizeForEvent(
+        options.event,
+        `check-runs:${repoSha}`,
+        async (): Promise<SeenRuns> => ({
+          runs: null,
+          generation: -1,
+        }),
+      )
+    : { runs: null, generation: -1 };
   return withKeyedLock(key, async (lease) => {
-    const asOf = options.asOf ? Math.floor(Date.parse(options.asOf) / 1000) : null;
-    const externalId = `${fingerprintOf(result)}${asOf ? `@${asOf}` : ""}`;
-    const existing = await findCheckRun(octokit, target);
-    if (existing && existing.status === "completed") {
-      const previous = parseExternalId(existing.external_id);
-      if (previous.fingerprint === fingerprintOf(result))
-        return { id: existing.id, action: "unchanged" as const };
-      if (asOf !== null && previous.asOf !== null && asOf < previous.asOf) {
-        return { id: existing.id, action: "stale" as const };
-      }
-    }
-    const annotations = result.annotations ?? [];
-    const batches = chunk(annotations, ANNOTATIONS_PER_REQUEST);
-    const output = (batch: CheckAnnotation[] | undefined) => ({
-      title: truncateUtf8(result.title, 1000, "…"),
-      summary: truncateUtf8(result.summary, OUTPUT_LIMIT_BYTES),
-      ...(result.text ? { text: truncateUtf8(result.text, OUTPUT_LIMIT_BYTES) } : {}),
-      ...(batch?.length ? { annotations: batch } : {}),
-    });
-    const fields = {
-      status: "completed" as const,
-      conclusion: result.conclusion,
-      completed_at: new Date().toISOString(),
-      external_id: externalId,
-      output: output(batches[0]),
-    };
-    let id: number;
-    let action: "created" | "updated";
-    await lease.assertHeld();
-    if (existing) {
-      await octokit.rest.checks.update({
-        owner: target.owner,
-        repo: target.repo,
-        check_run_id: existing.id,
-        ...fields,
-      });
-      id = existing.id;
-      action = "updated";
-    } else {
-      const created = await octokit.rest.checks.create({
-        owner: target.owner,
-        repo: target.repo,
-        name: target.name,
-        head_sha: target.headSha,
-        ...fields,
-      });
-      id = created.data.id;
-      action = "created";
-    }
-    for (const batch of batches.slice(1)) {
-      await octokit.rest.checks.update({
-        owner: target.owner,
-        repo: target.repo,
-        check_run_id: id,
-        output: output(batch),
-      });
-    }
-    return { id, action };
+    const { generation, previous } = generationOf(key, lease.fence);
+    // Valid when the lock's previous holder was this delivery itself (so every write since the list is recorded).
+    const valid = seen.runs !== null && previous !== undefined && seen.generation === previous;
+    seen.generation = Number.NEGATIVE_INFINITY; // until this write is known to have completed
+    const runs = valid ? seen.runs! : await listCheckRuns(octokit, target);
+    seen.runs = runs;
+    const written = await writeCheckRun(
+      octokit,
+      target,
+      result,
+      runs.get(target.name) ?? null,
+      lease,
+      options,
+    );
+    runs.set(target.name, written.run);
+    seen.generation = generation;
+    return { id: written.run.id, action: written.action };
   });
 }
 
-/** The newest check run with this name on the SHA, if any. */
-export async function findCheckRun(octokit: Octokit, target: CheckRunTarget) {
-  const { data } = await octokit.rest.checks.listForRef({
+async function writeCheckRun(
+  octokit: Octokit,
+  target: CheckRunTarget,
+  result: CheckResult,
+  existing: ListedCheckRun | null,
+  lease: Lease,
+  options: { asOf?: string | null },
+): Promise<{ run: ListedCheckRun; action: "created" | "updated" | "unchanged" | "stale" }> {
+  const asOf = options.asOf ? Math.floor(Date.parse(options.asOf) / 1000) : null;
+  const externalId = `${fingerprintOf(result)}${asOf ? `@${asOf}` : ""}`;
+  if (existing && existing.status === "completed") {
+    const previous = parseExternalId(existing.externalId);
+    if (previous.fingerprint === fingerprintOf(result)) return { run: existing, action: "unchanged" };
+    if (asOf !== null && previous.asOf !== null && asOf < previous.asOf) {
+      return { run: existing, action: "stale" };
+    }
+  }
+  const annotations = result.annotations ?? [];
+  const batches = chunk(annotations, ANNOTATIONS_PER_REQUEST);
+  const output = (batch: CheckAnnotation[] | undefined) => ({
+    title: truncateUtf8(result.title, 1000, "…"),
+    summary: truncateUtf8(result.summary, OUTPUT_LIMIT_BYTES),
+    ...(result.text ? { text: truncateUtf8(result.text, OUTPUT_LIMIT_BYTES) } : {}),
+    ...(batch?.length ? { annotations: batch } : {}),
+  });
+  const fields = {
+    status: "completed" as const,
+    conclusion: result.conclusion,
+    completed_at: new Date().toISOString(),
+    external_id: externalId,
+    output: output(batches[0]),
+  };
+  let id: number;
+  let action: "created" | "updated";
+  await lease.assertHeld();
+  if (existing) {
+    await octokit.rest.checks.update({
+      owner: target.owner,
+      repo: target.repo,
+      check_run_id: existing.id,
+      ...fields,
+    });
+    id = existing.id;
+    action = "updated";
+  } else {
+    const created = await octokit.rest.checks.create({
+      owner: target.owner,
+      repo: target.repo,
+      name: target.name,
+      head_sha: target.headSha,
+      ...fields,
+    });
+    id = created.data.id;
+    action = "created";
+  }
+  for (const batch of batches.slice(1)) {
+    await octokit.rest.checks.update({
+      owner: target.owner,
+      repo: target.repo,
+      check_run_id: id,
+      output: output(batch),
+    });
+  }
+  const run = { id, name: target.name, headSha: target.headSha, status: "completed", externalId };
+  return { run, action };
+}
+
+/**
+ * Every check run on the SHA, the newest per name (`GET /commits/{ref}/check-runs?filter=latest`, 100 a page),
+ * by name. Runs of other apps with the same name are GitHub's to order; the newest is the one a re-run updates.
+ */
+export async function listCheckRuns(
+  octokit: Octokit,
+  target: Omit<CheckRunTarget, "name">,
+): Promise<Map<string, ListedCheckRun>> {
+  const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
     owner: target.owner,
     repo: target.repo,
     ref: target.headSha,
-    check_name: target.name,
     filter: "latest",
     per_page: 100,
   });
-  return data.check_runs.find((run) => run.name === target.name && run.head_sha === target.headSha) ?? null;
+  const byName = new Map<string, ListedCheckRun>();
+  for (const run of runs) {
+    if (run.head_sha !== target.headSha || byName.has(run.name)) continue;
+    byName.set(run.name, {
+      id: run.id,
+      name: run.name,
+      headSha: run.head_sha,
+      status: run.status,
+      externalId: run.external_id ?? null,
+    });
+  }
+  return byName;
 }
 
 function fingerprintOf(result: CheckResult): string {

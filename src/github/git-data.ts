@@ -1,6 +1,6 @@
 import { mapConcurrent } from "../util/map-concurrent.js";
 import type { ChangedFile } from "./pulls.js";
-import type { Octokit, RepoRef } from "./types.js";
+import { statusOf, type Octokit, type RepoRef } from "./types.js";
 
 /** A file of a commit's tree. */
 export interface TreeFile {
@@ -30,21 +30,6 @@ export async function getTree(octokit: Octokit, repo: RepoRef, treeish: string):
   return { files, directories, truncated: Boolean(data.truncated) };
 }
 
-/** The commit where `head` left `base`: what the PR files API compares against. */
-export async function getMergeBase(
-  octokit: Octokit,
-  repo: RepoRef,
-  base: string,
-  head: string,
-): Promise<string> {
-  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
-    ...repo,
-    basehead: `${base}...${head}`,
-    per_page: 1,
-  });
-  return data.merge_base_commit.sha;
-}
-
 /**
  * The files that differ between two trees, as the PR files API would list them (without rename detection: a moved
  * file is `removed` at its old path and `added` at its new one).
@@ -60,21 +45,6 @@ export function diffTrees(base: RepoTree, head: RepoTree): ChangedFile[] {
     if (!head.files.has(path)) changed.push({ filename: path, status: "removed", sha: null });
   }
   return changed;
-}
-
-/**
- * Paths that differ between two revisions, from their trees (two requests): exact whatever the number of files,
- * unlike the compare API (300 files, relative to the merge base). `complete` is false when GitHub cut a tree.
- */
-export async function changedPathsBetweenTrees(
-  octokit: Octokit,
-  repo: RepoRef,
-  base: string,
-  head: string,
-): Promise<{ paths: string[]; complete: boolean }> {
-  const [before, after] = await Promise.all([getTree(octokit, repo, base), getTree(octokit, repo, head)]);
-  const paths = diffTrees(before, after).map((file) => file.filename);
-  return { paths: paths.sort(), complete: !before.truncated && !after.truncated };
 }
 
 /** A blob's text (UTF-8, a BOM kept) by SHA: any size up to 100 MB, one request, no ref resolution. */
@@ -94,4 +64,74 @@ export function readBlobs(
     path: file.path,
     text: await readBlobText(octokit, repo, file.sha),
   }));
+}
+
+/** The commit a branch points to. */
+export async function getBranchSha(octokit: Octokit, repo: RepoRef, branch: string): Promise<string> {
+  const { data } = await octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
+  return data.object.sha;
+}
+
+/** Whether a tag exists. */
+export async function tagExists(octokit: Octokit, repo: RepoRef, tag: string): Promise<boolean> {
+  try {
+    await octokit.rest.git.getRef({ ...repo, ref: `tags/${tag}` });
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
+/** Points the bot's branch at `sha` (created, or moved with force: the branch is bot-owned, one commit on base). */
+async function pointBranchAt(
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+  sha: string,
+  knownToExist: boolean,
+): Promise<void> {
+  if (!knownToExist) {
+    try {
+      await octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+      return;
+    } catch (error) {
+      if (statusOf(error) !== 422) throw error; // 422: the branch exists (left over, or made concurrently)
+    }
+  }
+  await octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: true });
+}
+/**
+ * Makes the bot's branch ONE commit on `baseSha` that writes `text` to `path`, with a single move of the branch.
+ * The commit is built first (Git data API), then the branch is pointed at it: resetting the branch to the base and
+ * committing after would leave an open PR without commits for a moment, and GitHub closes such a PR for good.
+ * The file's text was read at `baseSha`, so the commit is consistent by construction (no blob-SHA lock needed).
+ * The file keeps the regular-file mode `100644` (a release manifest is not executable).
+ */
+export async function commitFileOnBranch(
+  octokit: Octokit,
+  repo: RepoRef,
+  change: {
+    branch: string;
+    baseSha: string;
+    path: string;
+    text: string;
+    message: string;
+    branchExists: boolean;
+  },
+): Promise<string> {
+  const { data: base } = await octokit.rest.git.getCommit({ ...repo, commit_sha: change.baseSha });
+  const { data: tree } = await octokit.rest.git.createTree({
+    ...repo,
+    base_tree: base.tree.sha,
+    tree: [{ path: change.path, mode: "100644", type: "blob", content: change.text }],
+  });
+  const { data: commit } = await octokit.rest.git.createCommit({
+    ...repo,
+    message: change.message,
+    tree: tree.sha,
+    parents: [change.baseSha],
+  });
+  await pointBranchAt(octokit, repo, change.branch, commit.sha, change.branchExists);
+  return commit.sha;
 }

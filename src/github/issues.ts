@@ -105,3 +105,23 @@ export async function closeTrackingIssue(
     return existing.number;
   });
 }
+
+/** Answers on an issue or PR. */
+export async function comment(
+  octokit: Octokit,
+  repo: RepoRef,
+  issueNumber: number,
+  body: string,
+): Promise<void> {
+  await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+}
+
+/** Adds labels to an issue or PR (GitHub creates labels that do not exist yet). */
+export async function addLabels(
+  octokit: Octokit,
+  repo: RepoRef,
+  issueNumber: number,
+  labels: string[],
+): Promise<void> {
+  await octokit.rest.issues.addLabels({ ...repo, issue_number: issueNumber, labels });
+}

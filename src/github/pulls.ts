@@ -1,5 +1,6 @@
 import { memoizeForEvent } from "../util/event-memo.js";
-import type { Octokit, RepoRef } from "./types.js";
+import { toCommitInfo, type CommitInfo } from "./commits.js";
+import { statusOf, type Octokit, type RepoRef } from "./types.js";
 
 /** The parts of a pull request the checks read. */
 export interface PullRequestInfo {
@@ -15,6 +16,8 @@ export interface PullRequestInfo {
   updatedAt: string | null;
   /** How many files the PR changes, when GitHub said (the files API lists at most 3000). */
   changedFiles: number | null;
+  /** The PR's auto-merge setting, or null when auto-merge is off (the squash prediction reads it). */
+  autoMerge: ReturnType<typeof autoMergeOf>;
 }
 
 interface PullRequestLike {
@@ -27,6 +30,7 @@ interface PullRequestLike {
   user?: { login: string } | null;
   updated_at?: string | null;
   changed_files?: number;
+  auto_merge?: { merge_method: string; commit_title?: string | null } | null;
 }
 
 export function toPullRequestInfo(pr: PullRequestLike): PullRequestInfo {
@@ -43,6 +47,7 @@ export function toPullRequestInfo(pr: PullRequestLike): PullRequestInfo {
     authorLogin: pr.user?.login ?? null,
     updatedAt: pr.updated_at ?? null,
     changedFiles: typeof pr.changed_files === "number" ? pr.changed_files : null,
+    autoMerge: autoMergeOf(pr),
   };
 }
 
@@ -112,3 +117,91 @@ export function listPullRequestFiles(
 
 /** The PR files API lists at most this many files. */
 export const PR_FILES_API_LIMIT = 3000;
+
+/** A PR's commits (GitHub lists at most 250), with their parent counts; once per delivery. */
+export function listPullRequestCommits(
+  octokit: Octokit,
+  repo: RepoRef,
+  number: number,
+  event: object,
+): Promise<CommitInfo[]> {
+  return memoizeForEvent(event, `pull-commits:${repo.owner}/${repo.repo}#${number}`, async () => {
+    const data = await octokit.paginate(octokit.rest.pulls.listCommits, {
+      ...repo,
+      pull_number: number,
+      per_page: 100,
+    });
+    return data.map((c) => toCommitInfo(c.sha, c.commit.message, c.parents.length));
+  });
+}
+
+/** The PR's auto-merge setting (method and stored commit title), or null when auto-merge is off. */
+export function autoMergeOf(pr: {
+  auto_merge?: { merge_method: string; commit_title?: string | null } | null;
+}): { mergeMethod: "merge" | "squash" | "rebase"; commitTitle: string | null } | null {
+  const auto = pr.auto_merge;
+  if (!auto) return null;
+  const method =
+    auto.merge_method === "merge" || auto.merge_method === "rebase" ? auto.merge_method : "squash";
+  return { mergeMethod: method, commitTitle: auto.commit_title ?? null };
+}
+
+/** The open PR whose head is `branch` of this repository, if any (`GET /pulls?head=owner:branch`). */
+export async function findOpenPull(
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+): Promise<{ number: number; body: string; title: string; url: string } | null> {
+  const { data } = await octokit.rest.pulls.list({
+    ...repo,
+    state: "open",
+    head: `${repo.owner}:${branch}`,
+    per_page: 10,
+  });
+  const pull = data.find((p) => p.head.ref === branch);
+  return pull ? { number: pull.number, body: pull.body ?? "", title: pull.title, url: pull.html_url } : null;
+}
+
+/**
+ * Opens a PR (`POST /pulls`). Returns "conflict" when GitHub says a PR for the branch already exists (another
+ * delivery made it meanwhile).
+ */
+export async function createPull(
+  octokit: Octokit,
+  repo: RepoRef,
+  pull: { head: string; base: string; title: string; body: string; draft: boolean },
+): Promise<{ number: number; url: string } | "conflict"> {
+  try {
+    const { data } = await octokit.rest.pulls.create({ ...repo, ...pull, maintainer_can_modify: false });
+    return { number: data.number, url: data.html_url };
+  } catch (error) {
+    if (statusOf(error) === 422 && /already exists/i.test(String((error as Error).message)))
+      return "conflict";
+    throw error;
+  }
+}
+
+/** Asks users and teams to review a PR. */
+export async function requestReviewers(
+  octokit: Octokit,
+  repo: RepoRef,
+  number: number,
+  reviewers: { users: string[]; teams: string[] },
+): Promise<void> {
+  await octokit.rest.pulls.requestReviewers({
+    ...repo,
+    pull_number: number,
+    reviewers: reviewers.users,
+    team_reviewers: reviewers.teams,
+  });
+}
+
+/** Changes a PR's title and body. */
+export async function updatePull(
+  octokit: Octokit,
+  repo: RepoRef,
+  number: number,
+  change: { title: string; body: string },
+): Promise<void> {
+  await octokit.rest.pulls.update({ ...repo, pull_number: number, title: change.title, body: change.body });
+}

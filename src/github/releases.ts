@@ -1,5 +1,5 @@
 import { withKeyedLock } from "../util/keyed-lock.js";
-import type { Octokit, RepoRef } from "./types.js";
+import { statusOf, type Octokit, type RepoRef } from "./types.js";
 
 export interface ReleaseInfo {
   id: number;
@@ -102,4 +102,19 @@ export async function deleteReleaseDrafts(octokit: Octokit, repo: RepoRef, tag: 
     for (const draft of drafts) await octokit.rest.repos.deleteRelease({ ...repo, release_id: draft.id });
     return drafts.map((draft) => draft.id);
   });
+}
+
+/** The release published for a tag: its notes and page, or null (drafts are invisible to this endpoint). */
+export async function getReleaseByTag(
+  octokit: Octokit,
+  repo: RepoRef,
+  tag: string,
+): Promise<{ body: string | null; url: string } | null> {
+  try {
+    const { data } = await octokit.rest.repos.getReleaseByTag({ ...repo, tag });
+    return { body: data.body ?? null, url: data.html_url };
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw error;
+  }
 }

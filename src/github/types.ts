@@ -8,3 +8,6 @@ export interface RepoRef {
   owner: string;
   repo: string;
 }
+
+/** GitHub's answer status of a failed request, for the "not found" and "conflict" cases handled as data. */
+export const statusOf = (error: unknown): number | undefined => (error as { status?: number }).status;

@@ -1,6 +1,6 @@
 import { CONFIG_PATH } from "../config/schema.js";
 import { upsertCheckRun } from "../github/checks.js";
-import { readConfigAtRef } from "../github/config-file.js";
+import { readConfigAtRef } from "../github/contents.js";
 import { listPullRequestFiles } from "../github/pulls.js";
 import { reportConfigProblems } from "../report/config-report.js";
 import type { CheckResult } from "../report/check-result.js";
@@ -42,6 +42,7 @@ export async function handleConfigCheck(context: PullRequestCheckContext): Promi
     // 4. Write the check run.
     await upsertCheckRun(context.octokit, { ...repo, name: CONFIG_CHECK, headSha: pr.headSha }, result, {
       asOf: pr.updatedAt,
+      event: context.payload,
     });
   }
 }

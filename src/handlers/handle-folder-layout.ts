@@ -7,7 +7,8 @@ import {
   type ChangedFile,
   type PullRequestInfo,
 } from "../github/pulls.js";
-import { diffTrees, readBlobText, getMergeBase, getTree, type RepoTree } from "../github/git-data.js";
+import { getMergeBase } from "../github/commits.js";
+import { diffTrees, readBlobText, getTree, type RepoTree } from "../github/git-data.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { reportConfigProblems } from "../report/config-report.js";
 import { reportLayout } from "../report/layout-report.js";
@@ -47,15 +48,21 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
     if (!config.ok) {
       await upsertCheckRun(context.octokit, target, reportConfigProblems(config.error), {
         asOf: pr.updatedAt,
+        event: context.payload,
       });
       continue;
     }
     const settings = config.value.layout;
     const layout = compileLayoutTemplates(settings);
     if (!layout.ok) throw new Error("layout configuration passed validation but does not compile");
-    // 3. The changed files (the files API, or a tree diff beyond its 3000-file cap) and the head tree.
-    const head = await getTree(context.octokit, repo, pr.headSha);
-    const { files, note } = await changedFilesOf(context, pr, head);
+    // 3. The changed files (the files API, or a tree diff beyond its 3000-file cap) and the head tree, side by side.
+    const [head, listed] = await Promise.all([
+      getTree(context.octokit, repo, pr.headSha),
+      pr.changedFiles === null || pr.changedFiles <= PR_FILES_API_LIMIT
+        ? listPullRequestFiles(context.octokit, repo, pr.number, context.payload)
+        : null,
+    ]);
+    const { files, note } = await changedFilesOf(context, pr, head, listed);
     // 4. The changed manifests' contents, by blob SHA, a few at a time.
     const contents = await readManifests(context.octokit, repo, settings, files, head);
     const parsed = parseManifestContents(contents);
@@ -80,21 +87,23 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
       },
       parsed,
     );
-    await upsertCheckRun(context.octokit, target, reportLayout(evaluation, note), { asOf: pr.updatedAt });
+    await upsertCheckRun(context.octokit, target, reportLayout(evaluation, note), {
+      asOf: pr.updatedAt,
+      event: context.payload,
+    });
   }
 }
 
+/** The files API's list when it is whole, else the files that differ between the merge base's tree and the head's. */
 async function changedFilesOf(
   context: PullRequestCheckContext,
   pr: PullRequestInfo,
   head: RepoTree,
+  listed: { files: ChangedFile[]; complete: boolean } | null,
 ): Promise<{ files: ChangedFile[]; note?: string }> {
   const repo = context.repo();
-  if (pr.changedFiles === null || pr.changedFiles <= PR_FILES_API_LIMIT) {
-    const listed = await listPullRequestFiles(context.octokit, repo, pr.number, context.payload);
-    // At exactly the cap, the PR's own file count says whether the list is whole.
-    if (listed.complete || listed.files.length === pr.changedFiles) return { files: listed.files };
-  }
+  // At exactly the cap, the PR's own file count says whether the list is whole.
+  if (listed && (listed.complete || listed.files.length === pr.changedFiles)) return { files: listed.files };
   const mergeBase = await getMergeBase(context.octokit, repo, pr.baseRef, pr.headSha);
   const base = await getTree(context.octokit, repo, mergeBase);
   const files = diffTrees(base, head);

@@ -21,7 +21,9 @@ export async function handleMergeGroup(context: Context<"merge_group.checks_requ
   // 1. The repository's configuration (a required check must still report when it is broken).
   const config = await loadConfig(context);
   if (!config.ok) {
-    await upsertCheckRun(context.octokit, target, reportConfigProblems(config.error));
+    await upsertCheckRun(context.octokit, target, reportConfigProblems(config.error), {
+      event: context.payload,
+    });
     return;
   }
   if (!config.value.squashTitle.enabled) return;
@@ -55,5 +57,7 @@ export async function handleMergeGroup(context: Context<"merge_group.checks_requ
     return auditMainCommit(commit, rules, { defaultBranch: base, pulls: associated });
   });
   // 5. Write the check run on the group's head.
-  await upsertCheckRun(context.octokit, target, reportMergeGroup(titles, audits));
+  await upsertCheckRun(context.octokit, target, reportMergeGroup(titles, audits), {
+    event: context.payload,
+  });
 }

@@ -28,7 +28,7 @@ export async function handlePrTitle(context: PullRequestCheckContext): Promise<v
       context.octokit,
       { ...context.repo(), name: PR_TITLE_CHECK, headSha: pr.headSha },
       result,
-      { asOf: pr.updatedAt },
+      { asOf: pr.updatedAt, event: context.payload },
     );
   }
 }

@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import { loadConfig } from "../config/load-config.js";
 import { upsertCheckRun } from "../github/checks.js";
-import { compareCommits, listPullRequestsForCommit } from "../github/commits.js";
+import { compareCommits, listPullRequestsForCommits } from "../github/commits.js";
 import { closeTrackingIssue, findTrackingIssue, upsertTrackingIssue } from "../github/issues.js";
 import {
   AUDIT_ISSUE_KEY,
@@ -41,7 +41,9 @@ export async function handleSquashAudit(context: Context<"push">): Promise<void>
   const config = await loadConfig(context);
   if (!config.ok) {
     const target = { ...context.repo(), name: CONFIG_CHECK, headSha: payload.after };
-    await upsertCheckRun(context.octokit, target, reportConfigProblems(config.error));
+    await upsertCheckRun(context.octokit, target, reportConfigProblems(config.error), {
+      event: payload,
+    });
     return;
   }
   if (!config.value.audit.enabled) return;
@@ -49,12 +51,16 @@ export async function handleSquashAudit(context: Context<"push">): Promise<void>
   const pusher = payload.pusher.name ?? payload.sender?.login ?? "unknown";
   // 3. Every new commit (the payload lists at most 20 and no parents: read the comparison).
   const commits = await compareCommits(context.octokit, repo, payload.before, payload.after);
-  // 4. Audit each commit against the PRs GitHub associates with it.
-  const audits = [];
-  for (const commit of commits) {
-    const pulls = await listPullRequestsForCommit(context.octokit, repo, commit.sha, payload);
-    audits.push(auditMainCommit(commit, config.value.prTitle, { defaultBranch, pulls }));
-  }
+  // 4. Audit each commit against the PRs GitHub associates with it (one GraphQL query per 100 commits).
+  const pullsOf = await listPullRequestsForCommits(
+    context.octokit,
+    repo,
+    commits.map((commit) => commit.sha),
+    payload,
+  );
+  const audits = commits.map((commit) =>
+    auditMainCommit(commit, config.value.prTitle, { defaultBranch, pulls: pullsOf.get(commit.sha) ?? [] }),
+  );
   const violations = audits.filter((audit) => audit.problems.length).map((audit) => ({ ...audit, pusher }));
   const revertedAt = findRevertedShas(commits.map((commit) => commit.message));
   const reverted = new Map([...revertedAt].map(([sha, index]) => [sha, commits[index]?.sha ?? ""]));
@@ -91,6 +97,7 @@ export async function handleSquashAudit(context: Context<"push">): Promise<void>
       context.octokit,
       { ...repo, name: SQUASH_TITLE_CHECK, headSha: violation.sha },
       reportCommitViolation(violation, pusher, issueNumber),
+      { event: payload },
     );
   }
 }

@@ -3,14 +3,9 @@ import type { ConfigProblem } from "../config/parse-config.js";
 import type { Config } from "../config/schema.js";
 import { loadConfig } from "../config/load-config.js";
 import { upsertCheckRun } from "../github/checks.js";
-import {
-  autoMergeOf,
-  getPullRequestAutoMerge,
-  listPullRequestCommits,
-  type CommitInfo,
-} from "../github/commits.js";
-import { readMergeSettings, updateMergeSettings } from "../github/merge-settings.js";
-import type { PullRequestInfo } from "../github/pulls.js";
+import type { CommitInfo } from "../github/commits.js";
+import { listPullRequestCommits, type PullRequestInfo } from "../github/pulls.js";
+import { readMergeSettings, updateMergeSettings } from "../github/repos.js";
 import type { CheckResult } from "../report/check-result.js";
 import { reportConfigProblems, reportSkipped } from "../report/config-report.js";
 import { reportSquashTitle, type Enforcement } from "../report/squash-title-report.js";
@@ -44,11 +39,8 @@ export async function handleSquashTitle(context: PullRequestCheckContext): Promi
   const settings = config.ok ? await mergeSettingsFor(context, config.value) : null;
   const repo = context.repo();
   for (const pr of pulls) {
-    // 4. What the prediction needs: auto-merge, and the commits unless the PR title is used anyway.
-    const autoMerge =
-      "pull_request" in context.payload
-        ? autoMergeOf(context.payload.pull_request)
-        : await getPullRequestAutoMerge(context.octokit, repo, pr.number, context.payload);
+    // 4. What the prediction needs: auto-merge (read with the PR), and the commits unless the PR title is used anyway.
+    const autoMerge = pr.autoMerge;
     const titleFromAutoMerge = autoMerge && (autoMerge.mergeMethod !== "squash" || autoMerge.commitTitle);
     const needsCommits = settings?.settings.squash_merge_commit_title !== "PR_TITLE" && !titleFromAutoMerge;
     const commits = needsCommits
@@ -61,9 +53,7 @@ export async function handleSquashTitle(context: PullRequestCheckContext): Promi
       context.octokit,
       { ...repo, name: SQUASH_TITLE_CHECK, headSha: pr.headSha },
       result,
-      {
-        asOf: pr.updatedAt,
-      },
+      { asOf: pr.updatedAt, event: context.payload },
     );
   }
 }

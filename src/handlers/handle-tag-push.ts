@@ -2,9 +2,10 @@ import type { Context } from "probot";
 import { loadConfig } from "../config/load-config.js";
 import { formatConfigProblems, parseConfig } from "../config/parse-config.js";
 import type { Config } from "../config/schema.js";
-import { isFirstContribution, listTagNames } from "../github/compare.js";
+import { isFirstContribution } from "../github/commits.js";
+import { listTagNames } from "../github/repos.js";
 import { mapConcurrent } from "../util/map-concurrent.js";
-import { fetchReleaseRange } from "../github/release-range.js";
+import { fetchReleaseRange } from "./gather-release-range.js";
 import { deleteReleaseDrafts, upsertReleaseDraft } from "../github/releases.js";
 import { planReleaseNotes, renderPlannedNotes } from "../notes/build-release-notes.js";
 import { classifyTagPush } from "../notes/classify-tag-push.js";
@@ -41,7 +42,7 @@ export async function handleTagPush(context: Context<"push">): Promise<void> {
   // 3. The previous release by semver, and the commits and paths in between.
   const tags = await listTagNames(context.octokit, repo);
   const previousTag = pickPreviousTag(tags, push.tag, rules.tagPrefix);
-  const range = await fetchReleaseRange(context.octokit, repo, push.tag, previousTag);
+  const range = await fetchReleaseRange(context.octokit, repo, push.tag, previousTag, payload);
   // 4. Which PRs the notes list (pure), then who contributes for the first time.
   const plan = planReleaseNotes({ tag: push.tag, previousTag, ...range }, rules);
   if (!plan.ok) throw new Error(plan.error); // classifyTagPush already accepted the tag as a version
@@ -90,11 +91,13 @@ async function firstTimeContributors(
   wanted: boolean,
 ): Promise<Set<string>> {
   if (!wanted) return new Set();
-  // Before the first release everyone is new; afterwards, one look-up per login in the previous tag's history.
+  // Before the first release everyone is new; afterwards, one look-up per login in the previous tag's history,
+  // except for logins already known as contributors of the repository (remembered per installation).
   if (!previousTag) return new Set(contributors.map(contributorKey));
   const withLogin = contributors.filter((c) => c.login);
+  const installationId = context.payload.installation?.id ?? null;
   const first = await mapConcurrent(withLogin, 4, (c) =>
-    isFirstContribution(context.octokit, context.repo(), c.login!, previousTag),
+    isFirstContribution(context.octokit, context.repo(), c.login!, previousTag, installationId),
   );
   return new Set(withLogin.filter((_, i) => first[i]).map(contributorKey));
 }

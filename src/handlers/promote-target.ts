@@ -6,17 +6,10 @@ import {
 } from "../gitops/find-source-consumers.js";
 import { rankTargetCandidates } from "../gitops/rank-target-candidates.js";
 import { setSourceRef, type EditRefusal, type RefEdit, type SourceTarget } from "../gitops/set-source-ref.js";
-import { closeTrackingIssue, upsertTrackingIssue } from "../github/issues.js";
-import {
-  changedPaths,
-  commitFileOnBranch,
-  createPromotionPull,
-  findOpenPull,
-  getBranchSha,
-  readFile,
-  updatePromotionPull,
-} from "../github/promotion.js";
-import { getTree, readBlobs, type RepoTree } from "../github/git-data.js";
+import { readFile } from "../github/contents.js";
+import { commitFileOnBranch, getBranchSha, getTree, readBlobs, type RepoTree } from "../github/git-data.js";
+import { addLabels, closeTrackingIssue, upsertTrackingIssue } from "../github/issues.js";
+import { createPull, findOpenPull, requestReviewers, updatePull } from "../github/pulls.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { readPromotionTag, renderBlockedIssue, renderPromotionBody } from "../report/promotion-body.js";
 import {
@@ -29,6 +22,7 @@ import {
 import { type Lease, withKeyedLock } from "../util/keyed-lock.js";
 import { inlineCode } from "../util/markdown.js";
 import { err, ok, type Result } from "../util/result.js";
+import { changedPaths } from "./gather-changed-paths.js";
 
 /** Everything one promotion needs besides the API client. */
 export interface PromotionRequest {
@@ -80,13 +74,16 @@ async function attemptPromotion(
   const { repo, tag } = request;
   const id = targetId(target);
   const branch = promotionBranch(target);
-  // 1. The default branch's state: its commit, the tree (when needed) and the target's file.
-  const baseSha = await getBranchSha(octokit, repo, request.defaultBranch);
+  // 1. The default branch's state (its commit, the tree when needed, the target's file) and, read meanwhile since it
+  //    does not depend on it, the open promotion PR.
+  const [baseSha, openPull] = await Promise.all([
+    getBranchSha(octokit, repo, request.defaultBranch),
+    findOpenPull(octokit, repo, branch),
+  ]);
   const needsTree = !target.path || request.config.consumerReads > 0;
   const tree = needsTree ? await getTree(octokit, repo, baseSha) : null;
   const found = await locateTarget(octokit, request, target, baseSha, tree);
   // 2. Decide: blocked, nothing to do, or write.
-  const openPull = await findOpenPull(octokit, repo, branch);
   const openPullTag = readPromotionTag(openPull?.body);
   if (openPull && openPullTag === tag) {
     return { target: id, status: "skipped", reason: `PR #${openPull.number} already promotes \`${tag}\`` };
@@ -131,20 +128,25 @@ async function attemptPromotion(
   // 5. The PR: the open one is moved to the new tag, else one is opened.
   let outcome: PromotionOutcome;
   if (openPull) {
-    await updatePromotionPull(octokit, repo, openPull.number, { title, body });
+    await updatePull(octokit, repo, openPull.number, { title, body });
     outcome = { target: id, status: "updated", pull: { number: openPull.number, url: openPull.url } };
   } else {
-    const created = await createPromotionPull(octokit, repo, {
-      branch,
+    // "conflict": another delivery opened the PR meanwhile; the caller starts again and updates that one instead.
+    const created = await createPull(octokit, repo, {
+      head: branch,
       base: request.defaultBranch,
       title,
       body,
       draft: target.draft,
-      labels: target.labels,
-      reviewers: target.reviewers,
-      teamReviewers: target.teamReviewers,
     });
     if (created === "conflict") return "conflict";
+    if (target.labels.length) await addLabels(octokit, repo, created.number, target.labels);
+    if (target.reviewers.length || target.teamReviewers.length) {
+      await requestReviewers(octokit, repo, created.number, {
+        users: target.reviewers,
+        teams: target.teamReviewers,
+      });
+    }
     outcome = { target: id, status: "opened", pull: created };
   }
   // 6. A promotion that was blocked before is no longer.

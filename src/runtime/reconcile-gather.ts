@@ -5,7 +5,7 @@ import { rankTargetCandidates } from "../gitops/rank-target-candidates.js";
 import { readSourceRef, type SourceTarget } from "../gitops/set-source-ref.js";
 import type { InstallationRepository } from "../github/apps.js";
 import type { ConditionalReader } from "../github/conditional-reads.js";
-import { readConfigAtRef } from "../github/config-file.js";
+import { readConfigAtRef } from "../github/contents.js";
 import {
   getPublishedReleaseData,
   getPullRequestData,

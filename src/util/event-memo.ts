@@ -17,3 +17,8 @@ export function memoizeForEvent<T>(payload: object, key: string, compute: () => 
   }
   return value;
 }
+
+/** Whether `key` is memoised (or being computed) for this delivery. */
+export function hasEventMemo(payload: object, key: string): boolean {
+  return memos.get(payload)?.has(key) ?? false;
+}

@@ -45,7 +45,7 @@ describe('"Config" check on PRs that change .github/gitops-release-bot.yml', () 
       .get(`/repos/${e.owner}/${e.repo}/contents/.github%2Fgitops-release-bot.yml`)
       .query({ ref: e.sha })
       .reply(200, "prTitle:\n  requireScope: yes-please\n  colour: red\n", RAW);
-    mockCreateCheckRun(gh.api, e.owner, e.repo, e.sha, runs, 2);
+    mockCreateCheckRun(gh.api, e.owner, e.repo, e.sha, runs, 2, { list: false });
     await probot.receive({ name: "pull_request", id: "c1", payload: e.payload } as never);
     gh.finish();
     const config = runs.find((r) => r.name === "Config")!;
@@ -69,11 +69,11 @@ describe('"Config" check on PRs that change .github/gitops-release-bot.yml', () 
       .get(`/repos/${e.owner}/${e.repo}/contents/.github%2Fgitops-release-bot.yml`)
       .query({ ref: e.sha })
       .reply(200, "prTitle:\n  requireScope: true\n", RAW);
-    mockCreateCheckRun(gh.api, e.owner, e.repo, e.sha, runs, 2);
+    mockCreateCheckRun(gh.api, e.owner, e.repo, e.sha, runs, 2, { list: false });
     await probot.receive({ name: "pull_request", id: "c2", payload: e.payload } as never);
 
     const other = event();
-    mockNoConfig(gh.api, other.owner, other.repo);
+    mockNoConfig(gh.api, other.owner, other.repo, { org: false });
     mockCreateCheckRun(gh.api, other.owner, other.repo, other.sha, runs, 3);
     mockPullFiles(gh.api, other.owner, other.repo, other.number, [
       { filename: "tenants/aws/common/dummy/quota.yaml" },

@@ -8,6 +8,7 @@ import {
   mockNoConfig,
   mockPullFiles,
   resetNock,
+  mockCheckRunList,
 } from "../helpers/mock-github.js";
 import {
   blobSha,
@@ -58,6 +59,7 @@ describe('"Folder layout" check', () => {
     const captured = { created: [] as Array<Record<string, any>>, updates: [] as Array<Record<string, any>> };
     mockLayoutCheckRun(gh.api, owner, name, sha, captured, 2);
     mockTitleCheckRun(gh.api, owner, name, sha);
+    mockCheckRunList(gh.api, owner, name, sha);
     mockNoConfig(gh.api, owner, name);
     mockTree(gh.api, owner, name, sha, [
       { path: "README.md" },
@@ -109,6 +111,7 @@ describe('"Folder layout" check', () => {
     const captured = { created: [] as Array<Record<string, any>>, updates: [] as Array<Record<string, any>> };
     mockLayoutCheckRun(gh.api, owner, name, sha, captured);
     mockTitleCheckRun(gh.api, owner, name, sha);
+    mockCheckRunList(gh.api, owner, name, sha);
     mockNoConfig(gh.api, owner, name);
     mockPullFiles(gh.api, owner, name, payload.number, [
       {
@@ -165,6 +168,7 @@ describe('"Folder layout" check', () => {
     const captured = { created: [] as Array<Record<string, any>>, updates: [] as Array<Record<string, any>> };
     mockLayoutCheckRun(gh.api, owner, name, sha, captured);
     mockTitleCheckRun(gh.api, owner, name, sha);
+    mockCheckRunList(gh.api, owner, name, sha);
     mockNoConfig(gh.api, owner, name);
     // The "Config" check still lists the files (it looks for the configuration file among them).
     mockPullFiles(gh.api, owner, name, payload.number, [{ filename: "README.md" }]);
@@ -198,6 +202,7 @@ describe('"Folder layout" check', () => {
     const captured = { created: [] as Array<Record<string, any>>, updates: [] as Array<Record<string, any>> };
     mockLayoutCheckRun(gh.api, owner, name, sha, captured);
     mockTitleCheckRun(gh.api, owner, name, sha);
+    mockCheckRunList(gh.api, owner, name, sha);
     mockConfig(gh.api, owner, name, 'layout:\n  segments:\n    version: "(v+)+"\n');
     mockPullFiles(gh.api, owner, name, payload.number, [{ filename: "README.md" }]);
     await probot.receive({ name: "pull_request", id: "4", payload } as never);
@@ -214,6 +219,7 @@ describe('"Folder layout" check', () => {
     const captured = { created: [] as Array<Record<string, any>>, updates: [] as Array<Record<string, any>> };
     mockLayoutCheckRun(gh.api, owner, name, sha, captured);
     mockTitleCheckRun(gh.api, owner, name, sha);
+    mockCheckRunList(gh.api, owner, name, sha);
     mockNoConfig(gh.api, owner, name);
     mockPullFiles(gh.api, owner, name, payload.number, [{ filename: "README.md" }]);
     mockTree(gh.api, owner, name, sha, [{ path: "README.md" }]);

@@ -66,7 +66,7 @@ describe('"PR title" check', () => {
     mockNoConfig(gh.api, e.owner, e.repo);
     gh.api
       .get(`/repos/${e.owner}/${e.repo}/commits/${e.sha}/check-runs`)
-      .query({ check_name: "PR title", filter: "latest", per_page: "100" })
+      .query({ filter: "latest", per_page: "100" })
       .reply(200, { total_count: 1, check_runs: [existing] })
       .patch(`/repos/${e.owner}/${e.repo}/check-runs/42`, (body) => {
         updates.push(body);
@@ -77,7 +77,7 @@ describe('"PR title" check', () => {
     expect(updates).toHaveLength(1);
     expect(updates[0]).toMatchObject({ conclusion: "success" });
     // Same title again: GitHub now reports the fingerprint we stored, so no write happens.
-    mockNoConfig(gh.api, e.owner, e.repo);
+    mockNoConfig(gh.api, e.owner, e.repo, { org: false });
     gh.api
       .get(`/repos/${e.owner}/${e.repo}/commits/${e.sha}/check-runs`)
       .query(true)
@@ -316,7 +316,8 @@ describe('"PR title" check', () => {
       const e = pullRequestEvent("edited", title);
       e.payload.pull_request.head.sha = index.toString(16).padStart(40, "a");
       const runs: Array<Record<string, any>> = [];
-      mockNoConfig(gh.api, e.owner, e.repo);
+      // The organization's 404 is remembered after the first delivery.
+      mockNoConfig(gh.api, e.owner, e.repo, { org: index === 0 });
       mockCreateCheckRun(gh.api, e.owner, e.repo, e.payload.pull_request.head.sha, runs);
       await probot.receive({ name: "pull_request", id: `t${index}`, payload: e.payload } as never);
       appConclusions.push(runs[0]!.conclusion);

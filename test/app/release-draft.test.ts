@@ -195,6 +195,36 @@ describe("release drafts from version tags", () => {
     expect(body).toContain("- **Tenants:** aws prod: `tenant-1`");
     expect(body).toContain("@dev0, @dev1, @dev2 (first contribution)");
     expect(gh.requests.filter((r) => r.path.includes("/compare/"))).toHaveLength(6);
+
+    // The same tag again (another delivery): dev0 and dev1 are known contributors of this repository on this
+    // installation now, so only dev2 (a first-timer so far) is looked up again.
+    const again = mockGitHub();
+    mockNoConfig(again.api, OWNER, REPO, { org: false });
+    again.api
+      .get(`${R}/tags`)
+      .query(true)
+      .reply(200, [{ name: "v1.0.0" }, { name: "v1.0.1" }]);
+    for (let page = 1; page <= 6; page++)
+      again.api
+        .get(`${R}/compare/v1.0.0...v1.0.1`)
+        .query({ per_page: "100", page: String(page) })
+        .reply(200, {
+          status: "ahead",
+          ahead_by: 600,
+          behind_by: 0,
+          total_commits: 600,
+          commits: commits.slice((page - 1) * 100, page * 100),
+          files: page === 1 ? [{ filename: "tenants/aws/prod/tenant-1/quota.yaml", status: "modified" }] : [],
+        });
+    again.api.get(`${R}/commits`).query({ sha: "v1.0.0", author: "dev2", per_page: "1" }).reply(200, []);
+    again.api
+      .get(`${R}/releases`)
+      .query(true)
+      .reply(200, [{ ...release(9, "v1.0.1", true, body), name: "v1.0.1" }]);
+    await probot.receive({ name: "push", id: "d3-again", payload: tagPush("v1.0.1") } as never);
+    again.finish();
+    expect(again.requests.filter((r) => r.path.startsWith(`${R}/commits?`))).toHaveLength(1);
+    expect(again.requests.filter((r) => r.method !== "GET")).toEqual([]);
   });
 
   test("a deleted tag whose release is a draft → the draft is deleted; a published one stays", async () => {
@@ -209,7 +239,7 @@ describe("release drafts from version tags", () => {
     await probot.receive({ name: "push", id: "d4", payload: tagPush("v0.0.3", true) } as never);
     gh.finish();
     const gh2 = mockGitHub();
-    mockNoConfig(gh2.api, OWNER, REPO);
+    mockNoConfig(gh2.api, OWNER, REPO, { org: false });
     gh2.api
       .get(`${R}/releases`)
       .query(true)

@@ -5,6 +5,7 @@ import { createTestApp } from "../helpers/test-app.js";
 import {
   mockConfig,
   mockCreateCheckRun,
+  mockAssociatedPulls,
   mockGitHub,
   mockNoConfig,
   resetNock,
@@ -46,6 +47,7 @@ function mockAuditReads(
   repo: string,
   before: string,
   commits: Array<{ sha: string; message: string; pulls: Array<{ number: number; title: string }> }>,
+  queries: Array<{ query: string; variables: Record<string, string> }> = [],
 ) {
   mockNoConfig(api, owner, repo);
   api
@@ -59,23 +61,13 @@ function mockAuditReads(
         parents: [{ sha: i ? commits[i - 1]!.sha : before }],
       })),
     });
-  for (const c of commits) {
-    api
-      .get(`/repos/${owner}/${repo}/commits/${c.sha}/pulls`)
-      .query(true)
-      .reply(
-        200,
-        c.pulls.map((p) => ({
-          ...p,
-          state: "closed",
-          merged_at: "2026-11-20T10:00:00Z",
-          base: { ref: "master" },
-        })),
-      );
-  }
+  // The PRs of every commit: one GraphQL query for up to 100 commits.
+  mockAssociatedPulls(api, (sha) => commits.find((c) => c.sha === sha)?.pulls ?? [], { queries });
 }
 
-const writes = (requests: RecordedRequest[]) => requests.filter((r) => r.method !== "GET");
+// GraphQL queries are reads, even though they are POSTs.
+const writes = (requests: RecordedRequest[]) =>
+  requests.filter((r) => r.method !== "GET" && r.path !== "/graphql");
 
 describe("audit of pushes to the default branch", () => {
   let probot: Probot;
@@ -91,7 +83,8 @@ describe("audit of pushes to the default branch", () => {
 
     // First delivery.
     const gh = mockGitHub();
-    mockAuditReads(gh.api, owner, repo, BEFORE, commits);
+    const queries: Array<{ query: string; variables: Record<string, string> }> = [];
+    mockAuditReads(gh.api, owner, repo, BEFORE, commits, queries);
     let issueBody = "";
     gh.api.get(`/repos/${owner}/${repo}/issues`).query(true).reply(200, []);
     gh.api
@@ -113,6 +106,12 @@ describe("audit of pushes to the default branch", () => {
     await probot.receive({ name: "push", id: "p1", payload } as never);
     gh.finish();
 
+    // The PRs of the 25 commits: ONE GraphQL query (no REST look-up per commit), validated against GitHub's schema.
+    expect(queries).toHaveLength(1);
+    expect(Object.values(queries[0]!.variables).filter((v) => /^[0-9a-f]{40}$/.test(v))).toEqual(
+      commits.map((c) => c.sha),
+    );
+    expect(gh.requests.filter((r) => r.path.includes("/pulls"))).toEqual([]);
     expect(writes(gh.requests).map((r) => `${r.method} ${r.path}`)).toEqual([
       `POST /repos/${owner}/${repo}/issues`,
       `POST /repos/${owner}/${repo}/check-runs`,
@@ -155,6 +154,43 @@ describe("audit of pushes to the default branch", () => {
     await probot.receive({ name: "push", id: "p1-again", payload: structuredClone(payload) } as never);
     again.finish();
     expect(writes(again.requests)).toEqual([]);
+  });
+
+  test("GraphQL's RATE_LIMITED answer is a rate limit (retried), not a bug: reported as such after the deadline", async () => {
+    const { payload, commits, owner, repo } = pushOf25();
+    const gh = mockGitHub();
+    mockNoConfig(gh.api, owner, repo);
+    gh.api
+      .get(`/repos/${owner}/${repo}/compare/${BEFORE}...${commits.at(-1)!.sha}`)
+      .query({ per_page: "100", page: "1" })
+      .reply(200, {
+        total_commits: commits.length,
+        commits: commits.map((c) => ({
+          sha: c.sha,
+          commit: { message: c.message },
+          parents: [{ sha: BEFORE }],
+        })),
+      })
+      // GitHub's GraphQL answer over the limit: HTTP 200, an error of type RATE_LIMITED.
+      .post("/graphql")
+      .reply(
+        200,
+        { errors: [{ type: "RATE_LIMITED", message: "API rate limit exceeded for installation ID 2." }] },
+        { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "4102444800" },
+      );
+    // The test app's retry deadline is 0: the transient failure is reported at once, in the feature's issue.
+    let report = "";
+    gh.api.get(`/repos/${owner}/${repo}/issues`).query(true).reply(200, []);
+    gh.api
+      .post(`/repos/${owner}/${repo}/issues`, (body) => {
+        if (typeof body === "object") report = body.body;
+        return true;
+      })
+      .reply(201, { number: 43 });
+    await probot.receive({ name: "push", id: "limited", payload } as never);
+    gh.finish();
+    expect(report).toContain("GitHub's rate limit is exhausted until 2100-01-01T00:00:00.000Z");
+    expect(report).not.toContain("This is a bug");
   });
 
   test("an invalid configuration on the default branch → a failing Config check on the pushed commit", async () => {

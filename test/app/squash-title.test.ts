@@ -51,7 +51,7 @@ describe('"Squash title" check on pull requests', () => {
       { sha: "2".repeat(40), message: "Merge branch 'main' into flux", parents: 2 },
     ]);
     mockCreateCheckRun(gh.api, owner, repo, sha, runs, 1);
-    mockCreateCheckRun(gh.api, owner, repo, sha, runs, 2);
+    mockCreateCheckRun(gh.api, owner, repo, sha, runs, 2, { list: false });
     await probot.receive({ name: "pull_request", id: "1", payload } as never);
     gh.finish();
     const squash = runs.find((run) => run.name === "Squash title")!;
@@ -95,7 +95,7 @@ describe('"Squash title" check on pull requests', () => {
       { sha: "1".repeat(40), message: "feat(ingress): add nginx controller deployment" },
     ]);
     mockCreateCheckRun(gh.api, owner, repo, sha, runs, 1);
-    mockCreateCheckRun(gh.api, owner, repo, sha, runs, 2);
+    mockCreateCheckRun(gh.api, owner, repo, sha, runs, 2, { list: false });
     await probot.receive({ name: "pull_request", id: "2", payload } as never);
     gh.finish();
     expect(patches).toEqual([
@@ -137,7 +137,7 @@ describe('"Squash title" check on pull requests', () => {
         },
       });
     mockCreateCheckRun(gh.api, owner, repo, sha, runs, 1);
-    mockCreateCheckRun(gh.api, owner, repo, sha, runs, 2);
+    mockCreateCheckRun(gh.api, owner, repo, sha, runs, 2, { list: false });
     await probot.receive({ name: "pull_request", id: "3", payload } as never);
     gh.finish();
     expect(graphql.isDone()).toBe(true);

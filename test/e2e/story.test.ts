@@ -244,10 +244,13 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     expect(facts.unchanged).toBe(true);
   }, 60_000);
 
-  test("the app called only the fake, through GHE_HOST's /api/v3, with schema-valid requests on known routes", () => {
+  test("the app called only the fake, through GHE_HOST's /api/v3 (GraphQL: /api/graphql), with schema-valid requests on known routes", () => {
     const requests = h.fake.requests;
     expect(requests.length).toBeGreaterThan(0);
-    expect(requests.filter((r) => r.prefix !== "/api/v3")).toEqual([]);
+    expect(requests.filter((r) => r.prefix !== (r.path === "/graphql" ? "/api" : "/api/v3"))).toEqual([]);
+    // The PRs of commits (audit, release notes) are read in batched GraphQL queries, never one REST call per commit.
+    expect(requests.some((r) => r.path === "/graphql")).toBe(true);
+    expect(requests.filter((r) => /\/commits\/[0-9a-f]{40}\/pulls/.test(r.path))).toEqual([]);
     expect(requests.some((r) => r.route === "/app/installations/:installation_id/access_tokens")).toBe(true);
     expect(h.fake.problems()).toEqual([]);
     expect(h.fake.unhandled).toEqual([]);

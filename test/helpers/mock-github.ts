@@ -1,5 +1,8 @@
 import nock from "nock";
 import { requestProblems } from "./github-rest-schema.js";
+import { graphqlRequestProblems } from "../../demo/lib/github-graphql-schema.js";
+import { clearKnownContributors } from "../../src/github/commits.js";
+import { clearConfigCache } from "../../src/github/contents.js";
 
 export const API = "https://api.github.com";
 export const INSTALLATION_ID = 2;
@@ -26,7 +29,10 @@ export function mockGitHub(): { api: nock.Scope; requests: RecordedRequest[]; fi
     const recordedPath = url.pathname + url.search;
     if (/^\/app\/installations\/\d+\/access_tokens$/.test(url.pathname)) return;
     requests.push({ method: request.method, path: recordedPath, body: parsed });
-    problems.push(...requestProblems(request.method, url.pathname, parsed));
+    // GraphQL is not in the REST description: its queries are checked against GitHub's GraphQL schema instead.
+    if (request.method === "POST" && url.pathname === "/graphql")
+      problems.push(...graphqlRequestProblems(parsed));
+    else problems.push(...requestProblems(request.method, url.pathname, parsed));
   });
   nock(API)
     .persist()
@@ -56,15 +62,25 @@ function safeJson(text: string): unknown {
 export function resetNock(): void {
   nock.cleanAll();
   nock.disableNetConnect();
+  // The configuration (ETags, the `.github` miss) and known contributors are remembered per installation across
+  // deliveries: each test starts with nothing remembered.
+  clearConfigCache();
+  clearKnownContributors();
 }
 
-/** GitHub's answers when the repository (and the organization's `.github`) has no configuration file. */
-export function mockNoConfig(api: nock.Scope, owner: string, repo: string): nock.Scope {
-  return api
-    .get(`/repos/${owner}/${repo}/contents/.github%2Fgitops-release-bot.yml`)
-    .reply(404)
-    .get(`/repos/${owner}/.github/contents/.github%2Fgitops-release-bot.yml`)
-    .reply(404);
+/**
+ * GitHub's answers when the repository (and the organization's `.github`) has no configuration file. The app
+ * remembers the organization's 404 for a while (per installation): `org: false` for later deliveries of the same test.
+ */
+export function mockNoConfig(
+  api: nock.Scope,
+  owner: string,
+  repo: string,
+  { org = true }: { org?: boolean } = {},
+): nock.Scope {
+  api.get(`/repos/${owner}/${repo}/contents/.github%2Fgitops-release-bot.yml`).reply(404);
+  if (org) api.get(`/repos/${owner}/.github/contents/.github%2Fgitops-release-bot.yml`).reply(404);
+  return api;
 }
 
 /** The repository's configuration file on the default branch (raw YAML, as the config plugin asks for it). */
@@ -98,7 +114,27 @@ export function mockPullFiles(
     );
 }
 
-/** No check run yet on `sha`; captures the created check run's body into `into`. */
+/**
+ * The ONE list of `sha`'s check runs a delivery reads (every check of the delivery shares it): all names, the newest
+ * run of each (`filter=latest`), no `check_name`.
+ */
+export function mockCheckRunList(
+  api: nock.Scope,
+  owner: string,
+  repo: string,
+  sha: string,
+  runs: Array<Record<string, unknown>> = [],
+): nock.Scope {
+  return api
+    .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
+    .query({ filter: "latest", per_page: "100" })
+    .reply(200, { total_count: runs.length, check_runs: runs });
+}
+
+/**
+ * No check run yet on `sha`; captures the created check run's body into `into`. `list: false` for the second check
+ * of the same delivery on the same SHA (the delivery lists the SHA's runs once).
+ */
 export function mockCreateCheckRun(
   api: nock.Scope,
   owner: string,
@@ -106,12 +142,11 @@ export function mockCreateCheckRun(
   sha: string,
   into: Array<Record<string, unknown>>,
   id = 1,
+  { list = true }: { list?: boolean } = {},
 ): nock.Scope {
+  if (list) mockCheckRunList(api, owner, repo, sha);
   return (
     api
-      .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
-      .query(true)
-      .reply(200, { total_count: 0, check_runs: [] })
       .post(`/repos/${owner}/${repo}/check-runs`)
       // nock 15 hands reply functions the Fetch Request (a two-argument function would be taken for a callback).
       .reply(201, (async (request: Request) => {
@@ -119,4 +154,41 @@ export function mockCreateCheckRun(
         return { id };
       }) as never)
   );
+}
+
+/**
+ * GitHub's GraphQL answer to the app's associated-pull-requests queries (`listPullRequestsForCommits`): each aliased
+ * `cN: object(oid: $cN)` gets the PRs `pullsOf(sha)` gives. Answers `times` queries; `queries` receives each body.
+ */
+export function mockAssociatedPulls(
+  api: nock.Scope,
+  pullsOf: (
+    sha: string,
+  ) => Array<{ number: number; title: string; baseRef?: string; merged?: boolean; login?: string }>,
+  { times = 1, queries = [] as Array<{ query: string; variables: Record<string, string> }> } = {},
+): nock.Scope {
+  return api
+    .post("/graphql", (body) => typeof body === "object" && /associatedPullRequests/.test(String(body.query)))
+    .times(times)
+    .reply(200, (async (request: Request) => {
+      const body = (await request.json()) as { query: string; variables: Record<string, string> };
+      queries.push(body);
+      const repository: Record<string, unknown> = {};
+      for (const [name, sha] of Object.entries(body.variables)) {
+        if (!/^c\d+$/.test(name)) continue;
+        repository[name] = {
+          associatedPullRequests: {
+            nodes: pullsOf(sha).map((pr) => ({
+              number: pr.number,
+              title: pr.title,
+              merged: pr.merged ?? true,
+              baseRefName: pr.baseRef ?? "master",
+              mergeCommit: (pr.merged ?? true) ? { oid: sha } : null,
+              author: { __typename: "User", login: pr.login ?? "Codertocat" },
+            })),
+          },
+        };
+      }
+      return { data: { repository } };
+    }) as never);
 }

@@ -57,7 +57,7 @@ export function mockBlob(api: nock.Scope, owner: string, repo: string, text: str
 }
 
 /**
- * No "Folder layout" run on `sha` yet; captures the create body into `created` and every later update (more
+ * No "Folder layout" run on `sha` yet (list the runs with `mockCheckRunList`, once per delivery); captures the create body into `created` and every later update (more
  * annotations) into `updates`. Register it before generic check-run mocks (nock tries interceptors in order).
  */
 export function mockLayoutCheckRun(
@@ -70,9 +70,6 @@ export function mockLayoutCheckRun(
   id = 77,
 ): nock.Scope {
   api
-    .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
-    .query((q) => q.check_name === "Folder layout")
-    .reply(200, { total_count: 0, check_runs: [] })
     .post(`/repos/${owner}/${repo}/check-runs`, (body: Record<string, any>) => {
       // nock may try a body matcher on requests of other methods and paths: match on the body alone.
       if (body?.name !== "Folder layout") return false;
@@ -95,9 +92,9 @@ export function mockLayoutCheckRun(
 /** The "PR title" check's calls, for tests about other checks: any title, one created run. */
 export function mockTitleCheckRun(api: nock.Scope, owner: string, repo: string, sha: string): nock.Scope {
   return api
-    .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
-    .query((q) => q.check_name === "PR title")
-    .reply(200, { total_count: 0, check_runs: [] })
-    .post(`/repos/${owner}/${repo}/check-runs`, (body: Record<string, any>) => body.name === "PR title")
+    .post(
+      `/repos/${owner}/${repo}/check-runs`,
+      (body: Record<string, any>) => body?.name === "PR title" && body.head_sha === sha,
+    )
     .reply(201, { id: 1 });
 }

@@ -64,11 +64,8 @@ export function mockSquashTitleCheck(
 ): nock.Scope {
   mockRepository(api, owner, repo);
   return api
-    .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
-    .query((q) => q.check_name === "Squash title")
-    .reply(200, { total_count: 0, check_runs: [] })
     .post(`/repos/${owner}/${repo}/check-runs`, (body) => {
-      if (body.name !== "Squash title") return false;
+      if (body.name !== "Squash title" || body.head_sha !== sha) return false;
       into.push(body);
       return true;
     })

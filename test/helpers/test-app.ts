@@ -27,7 +27,7 @@ export async function createTestApp(
   const probot = new Probot({
     appId: TEST_APP_ID,
     privateKey: testPrivateKey(),
-    logLevel: "fatal",
+    logLevel: (process.env.TEST_LOG_LEVEL as never) ?? "fatal",
     // The function form wins over the options Probot passes when it builds installation clients; the object form does
     // not, and the throttling plugin's 1 s spacing of write requests would then slow every test down.
     Octokit: ProbotOctokit.defaults((options: object) => ({

@@ -1,7 +1,8 @@
 import { pullRequestOfCommit, type ReleaseCommit } from "../notes/collect-release-entries.js";
-import { addAssociatedPullRequests, compareRefs, listCommitsOf } from "./compare.js";
-import { changedPathsBetweenTrees, getTree } from "./git-data.js";
-import type { Octokit, RepoRef } from "./types.js";
+import { compareRefs, listCommitsOf, listPullRequestsForCommits } from "../github/commits.js";
+import { getTree } from "../github/git-data.js";
+import type { Octokit, RepoRef } from "../github/types.js";
+import { changedPathsBetweenTrees } from "./gather-changed-paths.js";
 
 export interface FetchedReleaseRange {
   commits: ReleaseCommit[];
@@ -23,6 +24,7 @@ export async function fetchReleaseRange(
   repo: RepoRef,
   tag: string,
   previousTag: string | null,
+  event: object,
 ): Promise<FetchedReleaseRange> {
   if (!previousTag) {
     const [commits, tree] = await Promise.all([
@@ -30,7 +32,7 @@ export async function fetchReleaseRange(
       getTree(octokit, repo, tag),
     ]);
     return {
-      commits: await addAssociatedPullRequests(octokit, repo, commits, needsLookup),
+      commits: await addAssociatedPullRequests(octokit, repo, commits, event),
       previousOnlyCommits: [],
       changedPaths: [...tree.files.keys()],
       changedPathsComplete: !tree.truncated,
@@ -43,8 +45,8 @@ export async function fetchReleaseRange(
     diverged || forward.files === null ? changedPathsBetweenTrees(octokit, repo, previousTag, tag) : null,
   ]);
   const [commits, previousOnlyCommits] = await Promise.all([
-    addAssociatedPullRequests(octokit, repo, forward.commits, needsLookup),
-    backward ? addAssociatedPullRequests(octokit, repo, backward.commits, needsLookup) : [],
+    addAssociatedPullRequests(octokit, repo, forward.commits, event),
+    backward ? addAssociatedPullRequests(octokit, repo, backward.commits, event) : [],
   ]);
   return {
     commits,
@@ -52,4 +54,27 @@ export async function fetchReleaseRange(
     changedPaths: paths ? paths.paths : (forward.files ?? []),
     changedPathsComplete: paths ? paths.complete : true,
   };
+}
+
+/**
+ * Adds the merged PR each commit belongs to, for commits whose subject names none (`(#N)` or a merge commit), in
+ * batched GraphQL look-ups. Commits with no merged PR stay plain.
+ */
+async function addAssociatedPullRequests(
+  octokit: Octokit,
+  repo: RepoRef,
+  commits: ReleaseCommit[],
+  event: object,
+): Promise<ReleaseCommit[]> {
+  const wanted = commits.filter(needsLookup).map((commit) => commit.sha);
+  const pullsOf = await listPullRequestsForCommits(octokit, repo, wanted, event);
+  return commits.map((commit) => {
+    if (!needsLookup(commit)) return commit;
+    const merged = (pullsOf.get(commit.sha) ?? []).filter((pr) => pr.merged);
+    const pr = merged.find((p) => p.mergeCommitSha === commit.sha) ?? merged[0];
+    return {
+      ...commit,
+      associatedPullRequest: pr ? { number: pr.number, title: pr.title, login: pr.authorLogin } : null,
+    };
+  });
 }

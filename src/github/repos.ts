@@ -1,7 +1,7 @@
 import type { MergeSettingName, MergeSettings } from "../rules/merge-settings-drift.js";
 import { memoizeForEvent } from "../util/event-memo.js";
 import { err, ok, type Result } from "../util/result.js";
-import type { Octokit, RepoRef } from "./types.js";
+import { statusOf, type Octokit, type RepoRef } from "./types.js";
 
 const SETTINGS: MergeSettingName[] = [
   "allow_squash_merge",
@@ -93,7 +93,7 @@ export async function updateMergeSettings(
     await octokit.rest.repos.update({ ...repo, ...patch });
     return ok(Object.keys(patch) as MergeSettingName[]);
   } catch (error) {
-    const status = (error as { status?: number }).status;
+    const status = statusOf(error);
     if (status === 403 || status === 404) {
       return err({
         forbidden: true,
@@ -105,4 +105,21 @@ export async function updateMergeSettings(
     }
     return err({ forbidden: false, message: `GitHub refused the change (HTTP ${status ?? "error"}).` });
   }
+}
+
+/** Whether a user may write to the repository (admin, maintain and write all answer `write` or `admin`). */
+export async function canWrite(octokit: Octokit, repo: RepoRef, username: string): Promise<boolean> {
+  try {
+    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+    return data.permission === "admin" || data.permission === "write";
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
+/** Every tag name of the repository (`GET /repos/{owner}/{repo}/tags`), 100 a page. */
+export async function listTagNames(octokit: Octokit, repo: RepoRef): Promise<string[]> {
+  const tags = await octokit.paginate(octokit.rest.repos.listTags, { ...repo, per_page: 100 });
+  return tags.map((tag) => tag.name);
 }

@@ -1,0 +1,142 @@
+import { composeConfigGet } from "@probot/octokit-plugin-config";
+import { configReadProblem, mergeConfigFiles } from "../config/load-config.js";
+import { parseConfig, type ConfigProblem } from "../config/parse-config.js";
+import { CONFIG_PATH, type Config } from "../config/schema.js";
+import { LruCache } from "../util/lru-cache.js";
+import { err, type Result } from "../util/result.js";
+import { statusOf, type Octokit, type RepoRef } from "./types.js";
+
+/** A file's text and blob SHA at `ref` (`GET /repos/{owner}/{repo}/contents/{path}`), or null when it does not exist. */
+export async function readFile(
+  octokit: Octokit,
+  repo: RepoRef,
+  path: string,
+  ref: string,
+): Promise<{ text: string; sha: string } | null> {
+  try {
+    const { data } = await octokit.rest.repos.getContent({ ...repo, path, ref });
+    if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
+    // Buffer keeps a BOM (TextDecoder would drop it), so the file is written back byte for byte.
+    return { text: Buffer.from(data.content, "base64").toString("utf8"), sha: data.sha };
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw error;
+  }
+}
+
+/**
+ * Reads and validates the configuration file as it is at `ref` (a PR's head), following `_extends` like the app does
+ * on the default branch.
+ */
+export async function readConfigAtRef(
+  octokit: Octokit,
+  repo: RepoRef,
+  ref: string,
+): Promise<Result<Config, ConfigProblem[]>> {
+  try {
+    const { config } = await octokit.config.get({
+      ...repo,
+      path: CONFIG_PATH,
+      branch: ref,
+      defaults: (configs) => mergeConfigFiles(configs),
+    });
+    return parseConfig(config);
+  } catch (error) {
+    const problem = configReadProblem(error);
+    if (!problem) throw error;
+    return err([problem]);
+  }
+}
+
+/**
+ * How long "the organization's `.github` repository has no configuration file" is believed without asking again.
+ * A 404 carries no ETag, so it cannot be revalidated for free; without this memo, every event of a repository
+ * without `_extends` would pay for that 404. Creating the organization's file takes effect within this time.
+ */
+export const ORG_CONFIG_MISS_TTL_MS = 5 * 60_000;
+/** Total bytes of configuration files kept for conditional requests (least recently used forgotten first). */
+export const CONFIG_CACHE_MAX_BYTES = 4 * 1024 * 1024;
+
+type ConfigCacheEntry =
+  | { kind: "file"; etag: string; data: unknown; headers: Record<string, unknown> }
+  | { kind: "missing"; until: number };
+
+/**
+ * Configuration files as last read, per installation and URL: a repeated read sends `If-None-Match` with the stored
+ * ETag, and GitHub answers `304 Not Modified`, which costs no rate limit. Per process: with `REDIS_URL`, each replica
+ * keeps its own (a replica's first read of a file is a full read).
+ */
+const configCache = new LruCache<ConfigCacheEntry>(CONFIG_CACHE_MAX_BYTES);
+
+/** The clock of the `.github` miss memo (tests move it). */
+export const configCacheClock = { now: () => Date.now() };
+
+/** Forgets every cached configuration file (tests; an installation's files are otherwise revalidated per read). */
+export function clearConfigCache(): void {
+  configCache.clear();
+}
+
+interface ConfigEndpoint {
+  method: string;
+  url: string;
+  owner: string;
+  repo: string;
+  path: string;
+  ref?: string;
+  headers?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/**
+ * The configuration on the default branch, read like Probot's `context.config` (the repository's file, else the
+ * organization's `.github` repository; `_extends` followed, lists replaced), with every file read conditionally
+ * (see `configCache`). Returns the merged object, or null when no file exists anywhere. Invalid YAML is thrown as
+ * the config plugin's error (`configReadProblem` turns it into a problem).
+ */
+export async function readDefaultBranchConfig(
+  octokit: Octokit,
+  repo: RepoRef,
+  installationId: number | null,
+): Promise<Record<string, unknown> | null> {
+  const request = installationId === null ? octokit.request : cachedRequest(octokit, installationId);
+  const { config, files } = await composeConfigGet(
+    { request } as unknown as Parameters<typeof composeConfigGet>[0],
+    { ...repo, path: CONFIG_PATH, defaults: (configs) => mergeConfigFiles(configs) },
+  );
+  return files.some((file) => file.config !== null) ? (config as Record<string, unknown>) : null;
+}
+
+/** `octokit.request` for the config plugin's file reads, with ETags and the `.github` miss memo. */
+function cachedRequest(octokit: Octokit, installationId: number) {
+  const request = async (endpoint: ConfigEndpoint) => {
+    const key = `${installationId} ${octokit.request.endpoint(endpoint as never).url}`;
+    const cached = configCache.get(key);
+    const now = configCacheClock.now();
+    if (cached?.kind === "missing") {
+      if (cached.until > now) throw Object.assign(new Error("Not Found (remembered)"), { status: 404 });
+      configCache.delete(key);
+    }
+    const file = cached?.kind === "file" ? cached : null;
+    try {
+      const response = await octokit.request({
+        ...endpoint,
+        headers: { ...endpoint.headers, ...(file ? { "if-none-match": file.etag } : {}) },
+      } as never);
+      const etag = (response.headers as Record<string, unknown>).etag;
+      if (typeof etag === "string") {
+        const data = response.data as unknown;
+        const size = key.length + (typeof data === "string" ? data.length : JSON.stringify(data).length);
+        configCache.set(key, { kind: "file", etag, data, headers: response.headers }, size);
+      } else configCache.delete(key);
+      return response;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 304 && file) return { status: 200, data: file.data, headers: file.headers, url: key };
+      if (status === 404 && endpoint.repo === ".github") {
+        configCache.set(key, { kind: "missing", until: now + ORG_CONFIG_MISS_TTL_MS }, key.length);
+      } else configCache.delete(key);
+      throw error;
+    }
+  };
+  return Object.assign(request, { endpoint: octokit.request.endpoint });
+}
