@@ -9,6 +9,8 @@ export interface Run {
   id: string;
   features: string[];
   attempt: number;
+  /** Features that failed for good in earlier attempts (carried by the queue from a retry outcome). */
+  failed: string[];
 }
 
 export function deliveryJob(id: string, features = ["prTitle", "configCheck"]): DeliveryJob {
@@ -32,7 +34,7 @@ export function recordingRunner(
   return {
     runs,
     run: async (job, attempt) => {
-      runs.push({ id: job.id, features: [...job.features], attempt });
+      runs.push({ id: job.id, features: [...job.features], attempt, failed: job.failed ?? [] });
       return decide(job, attempt);
     },
   };
@@ -102,11 +104,17 @@ export function describeQueueContract(backend: string, make: QueueFactory): void
       expect(runs).toHaveLength(1);
     });
 
-    test("a retry outcome → runs again later with only the listed features and attempt + 1", async () => {
+    test("a retry outcome → runs again later with only the listed features, attempt + 1 and the earlier failures", async () => {
       const queue = fresh();
       const { run, runs } = recordingRunner((job, attempt) =>
         attempt < 3
-          ? { kind: "retry", delayMs: 50, features: [job.features[0]!], reason: "GitHub answered 502" }
+          ? {
+              kind: "retry",
+              delayMs: 50,
+              features: [job.features[0]!],
+              reason: "GitHub answered 502",
+              failed: ["folderLayout"],
+            }
           : { kind: "done", failed: [] },
       );
       queue.start(run);
@@ -115,20 +123,19 @@ export function describeQueueContract(backend: string, make: QueueFactory): void
       await waitUntil("the third attempt", () => runs.length === 3);
       await idle(queue);
       expect(runs).toEqual([
-        { id: "retry-1", features: ["prTitle", "configCheck", "folderLayout"], attempt: 1 },
-        { id: "retry-1", features: ["prTitle"], attempt: 2 },
-        { id: "retry-1", features: ["prTitle"], attempt: 3 },
+        { id: "retry-1", features: ["prTitle", "configCheck", "folderLayout"], attempt: 1, failed: [] },
+        { id: "retry-1", features: ["prTitle"], attempt: 2, failed: ["folderLayout"] },
+        { id: "retry-1", features: ["prTitle"], attempt: 3, failed: ["folderLayout"] },
       ]);
       // Two delays of 50 ms each: the retry waited, it did not run at once.
       expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-      // While a retry waits, the delivery is still known: a redelivery does not start a parallel run.
     });
 
     test("a redelivery while the retry waits does not start a second run", async () => {
       const queue = fresh();
       const { run, runs } = recordingRunner((job, attempt) =>
         attempt === 1
-          ? { kind: "retry", delayMs: 300, features: job.features, reason: "503" }
+          ? { kind: "retry", delayMs: 300, features: job.features, reason: "503", failed: [] }
           : { kind: "done", failed: [] },
       );
       queue.start(run);
