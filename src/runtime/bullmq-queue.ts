@@ -42,9 +42,14 @@ export function createBullmqQueue(redisUrl: string, options: BullmqQueueOptions 
   const prefix = "grb";
   // The producer fails fast while Redis is away, so the webhook answers 5xx at once (GitHub records a failed
   // delivery, and the redelivery sweep picks it up) instead of hanging the request.
-  const producer = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  // (Connection names show in Redis' CLIENT LIST.)
+  const producer = new Redis(redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectionName: "grb-queue",
+  });
   // BullMQ requires workers' blocking connections to retry without limit.
-  const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: "grb-worker" });
   for (const [connection, source] of [
     [producer, "queue"],
     [workerConnection, "worker"],

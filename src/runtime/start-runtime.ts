@@ -8,6 +8,7 @@ import type { DeliveryJob, JobQueue } from "./job-queue.js";
 import { createMemoryQueue } from "./memory-queue.js";
 import { readRuntimeSettings, type RuntimeSettings } from "./runtime-settings.js";
 import { createDeliveryRunner } from "./run-delivery.js";
+import { guardWebhookRoute } from "./webhook-guard.js";
 
 export interface RuntimeOptions {
   /** Which features run (default: all). */
@@ -38,7 +39,7 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
   const env = options.env ?? process.env;
   const settings = readRuntimeSettings(env);
   const features = options.features ?? FEATURES;
-  if (!options.keepLocks) configureLocks(app.log, env);
+  const closeLocks = options.keepLocks ? async () => undefined : configureLocks(app.log, env);
   const onError = (error: unknown, source: string) =>
     app.log.error({ err: error, source }, `queue: ${source}`);
   const queue =
@@ -80,8 +81,12 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
   app.onAny(async (context) => {
     const job = jobOf(context, features);
     if (!job) return;
-    if (draining)
-      throw new Error("shutting down: not taking deliveries; GitHub will record this one as failed");
+    if (draining) {
+      throw Object.assign(
+        new Error("shutting down: not taking deliveries; GitHub will record this one as failed"),
+        { status: 503 },
+      );
+    }
     await queue.add(job);
     metrics.received.inc({ event: job.name });
   });
@@ -109,9 +114,14 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
     return false;
   });
 
+  // 2. Under `probot run`: refuse what GitHub never sends (oversized bodies, unknown events…) before reading it.
+  const unguard = guardWebhooks(app, options.addHandler, env, metrics.refused);
+
   const shutdown = async () => {
     draining = true;
     await queue.close(settings.shutdownDeadlineMs);
+    unguard();
+    await closeLocks();
   };
   if (options.handleSignals) {
     process.once("SIGTERM", () => {
@@ -136,6 +146,28 @@ function addRoutes(
     addHandler?.(handler);
   } catch {
     // No HTTP server: nothing to route.
+  }
+}
+
+function guardWebhooks(
+  app: Probot,
+  addHandler: RuntimeOptions["addHandler"],
+  env: NodeJS.ProcessEnv,
+  refused: Counter<"status">,
+): () => void {
+  if (!addHandler) return () => undefined;
+  try {
+    return guardWebhookRoute({
+      path: env.WEBHOOK_PATH || "/api/github/webhooks",
+      middleware: () => app.getNodeMiddleware(),
+      addHandler,
+      onRefused: (status, reason) => {
+        refused.inc({ status: String(status) });
+        app.log.warn({ status, reason }, `webhook refused (${status}): ${reason}`);
+      },
+    });
+  } catch {
+    return () => undefined; // no HTTP server (tests): nothing to guard
   }
 }
 
@@ -172,6 +204,12 @@ function createMetrics(queue: JobQueue) {
       name: "grb_feature_runs_total",
       help: "Feature runs by outcome: done, retry (transient failure, retried later), failed (reported on GitHub)",
       labelNames: ["feature", "outcome"],
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: "grb_webhooks_refused_total",
+      help: "Webhook requests refused before Probot read them (413 too large, 400 unknown event or missing headers, 415), by status",
+      labelNames: ["status"],
       registers: [registry],
     }),
     queue: new Gauge({
