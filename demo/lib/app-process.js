@@ -53,7 +53,8 @@ export function freePort() {
  * environment, in an empty temp folder (no `.env` can override anything), and waits until GET /ping answers PONG.
  * The process is killed if it does not come up in time.
  * @param {{ githubHost: string; appId: number; privateKey: string; webhookSecret: string; logLevel?: string;
- *   startTimeoutMs?: number; appEntry?: string }} options `githubHost` is `127.0.0.1:PORT` of the fake GitHub
+ *   startTimeoutMs?: number; appEntry?: string; env?: Record<string, string> }} options `githubHost` is
+ *   `127.0.0.1:PORT` of the fake GitHub; `env` adds variables (e.g. `REDIS_URL`, `SHUTDOWN_DEADLINE_SECONDS`)
  * @returns {Promise<AppProcess>}
  */
 export async function startApp(options) {
@@ -78,6 +79,7 @@ export async function startApp(options) {
       NO_SMEE_SETUP: "true",
       LOG_LEVEL: options.logLevel ?? "warn",
       LOG_FORMAT: "json",
+      ...options.env,
     };
     const child = spawn(process.execPath, [probotBin, "run", appEntry], {
       cwd,

@@ -129,7 +129,14 @@ export function createBullmqQueue(redisUrl: string, options: BullmqQueueOptions 
       });
     },
     async counts(): Promise<QueueCounts> {
-      const c = await queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized");
+      // Fails fast while Redis is away (BullMQ would wait for its connection): /readyz then answers 503 at once.
+      if (producer.status !== "ready")
+        throw new Error(`Redis is unavailable (connection ${producer.status})`);
+      const c = await withTimeout(
+        queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized"),
+        ADD_TIMEOUT_MS,
+        "Redis did not answer in time",
+      );
       return {
         waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
         active: c.active ?? 0,
