@@ -63,6 +63,12 @@ export function createBullmqQueue(redisUrl: string, options: BullmqQueueOptions 
     else producer.once("ready", () => resolve());
   });
 
+  /** BullMQ waits for its connection without end; enableOfflineQueue: false rejects commands while connecting. This
+   *  waits a moment for the first connection, then fails fast while Redis is away. */
+  const connected = async () => {
+    if (producer.status !== "ready") await Promise.race([ready, sleep(ADD_CONNECT_WAIT_MS)]);
+    if (producer.status !== "ready") throw new Error(`Redis is unavailable (connection ${producer.status})`);
+  };
   let worker: Worker<StoredJob, { failed: string[] }> | null = null;
   /** The jobs this replica is running (what `close` waits for). */
   const running = new Set<Promise<unknown>>();
@@ -71,15 +77,9 @@ export function createBullmqQueue(redisUrl: string, options: BullmqQueueOptions 
   return {
     async add(job) {
       if (closing) throw new Error("the queue is shutting down; GitHub will record this delivery as failed");
-      if (producer.status !== "ready") {
-        // enableOfflineQueue: false rejects commands while connecting; wait a moment for the first connection.
-        await Promise.race([ready, sleep(ADD_CONNECT_WAIT_MS)]);
-      }
-      // BullMQ itself waits for its connection without end: with Redis away, answer now (the webhook then answers
-      // 5xx, so GitHub records the delivery as failed and it can be redelivered) instead of hanging the request.
-      if (producer.status !== "ready") {
-        throw new Error(`Redis is unavailable (connection ${producer.status}): the delivery was not stored`);
-      }
+      // With Redis away, answer now (the webhook then answers 5xx, so GitHub records the delivery as failed and it
+      // can be redelivered) instead of hanging the request.
+      await connected();
       const id = bullmqId(job.id);
       await withTimeout(forgetIfFailed(queue, id), ADD_TIMEOUT_MS, "Redis did not answer in time");
       await withTimeout(
@@ -129,9 +129,8 @@ export function createBullmqQueue(redisUrl: string, options: BullmqQueueOptions 
       });
     },
     async counts(): Promise<QueueCounts> {
-      // Fails fast while Redis is away (BullMQ would wait for its connection): /readyz then answers 503 at once.
-      if (producer.status !== "ready")
-        throw new Error(`Redis is unavailable (connection ${producer.status})`);
+      // Fails fast while Redis is away: /readyz then answers 503 at once.
+      await connected();
       const c = await withTimeout(
         queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized"),
         ADD_TIMEOUT_MS,
