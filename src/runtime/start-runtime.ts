@@ -160,6 +160,7 @@ function guardWebhooks(
     return guardWebhookRoute({
       path: env.WEBHOOK_PATH || "/api/github/webhooks",
       middleware: () => app.getNodeMiddleware(),
+      verify: (payload, signature) => app.webhooks.verify(payload, signature),
       addHandler,
       onRefused: (status, reason) => {
         refused.inc({ status: String(status) });

@@ -16,6 +16,9 @@ export interface WebhookGuardOptions {
   path: string;
   /** Probot's webhook middleware (signature, JSON, listeners), called once the guard has read the body. */
   middleware: () => Promise<Handler>;
+  /** Checks `X-Hub-Signature-256` against the body (Probot's `webhooks.verify`): a forged delivery is refused here,
+   *  because Probot logs the whole payload of every delivery it refuses. */
+  verify: (payload: string, signature: string) => Promise<boolean>;
   /** Probot's `addHandler` (only under `probot run`). */
   addHandler: (handler: Handler) => void;
   maxBytes?: number;
@@ -28,6 +31,8 @@ const KNOWN_EVENTS = new Set<string>(["ping", ...emitterEventNames.filter((name)
 const REQUIRED_HEADERS = ["x-github-event", "x-hub-signature-256", "x-github-delivery"] as const;
 const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/u;
 
+const utf8 = new TextDecoder("utf-8", { fatal: false });
+
 const GUARDED = Symbol("grb.webhook-guard.url");
 type Guarded = IncomingMessage & { [GUARDED]?: string; rawBody?: Buffer; body?: unknown };
 
@@ -37,8 +42,9 @@ type Guarded = IncomingMessage & { [GUARDED]?: string; rawBody?: Buffer; body?: 
  *   bytes of a body sent without one (Probot reads any body whole into memory, then checks the signature);
  * - missing `X-GitHub-Event` / `X-Hub-Signature-256` / `X-GitHub-Delivery`, or not JSON → 400 / 415, unread;
  * - an event name GitHub does not send → 400 (Probot answers 200 to any name);
+ * - a bad signature → 400 (Probot answers 400 too, but logs the whole payload, up to 25 MB, at error level);
  * - a body that is not a JSON object → 400 (Probot answers 500 to `null`).
- * What passes goes to Probot's middleware with the body already read: bad signature and malformed JSON → 400.
+ * What passes goes to Probot's middleware with the body already read (it verifies again; malformed JSON → 400).
  *
  * Why a diagnostics channel: `probot run` puts its webhook middleware before every handler an app adds, so an added
  * handler never sees the webhook route. Node publishes `http.server.request.start` synchronously before the
@@ -89,6 +95,11 @@ export function guardWebhookRoute(options: WebhookGuardOptions): () => void {
     const body = await readLimited(req, maxBytes);
     if (body === "aborted") return true; // the client went away: nobody to answer
     if (body === "too-large") return refuse(req, res, 413, tooLarge(maxBytes, "body"));
+    const signature = String(req.headers["x-hub-signature-256"]);
+    // Decoded as Probot decodes it, so both verify the same text.
+    if (!(await options.verify(utf8.decode(body), signature).catch(() => false))) {
+      return refuse(req, res, 400, "signature does not match event payload and secret");
+    }
     if (body[firstNonSpace(body)] !== 0x7b /* { */) {
       return refuse(req, res, 400, "The payload must be a JSON object");
     }
