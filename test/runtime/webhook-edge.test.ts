@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import http from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { freePort, startApp, throwawayAppKey, type AppProcess } from "../../demo/lib/app-process.js";
 import { startHarness, type Harness } from "../../demo/lib/harness.js";
@@ -19,30 +18,28 @@ interface Answer {
 }
 
 /**
- * A raw POST (node:http, not fetch, so headers can be missing and a body can be streamed without content-length).
- * `body` is a string, or chunks written one after the other with `transfer-encoding: chunked`.
+ * A POST with exactly these headers. `body` is a string, or chunks streamed without content-length
+ * (`transfer-encoding: chunked`). fetch, not node:http: another test file's nock, loaded earlier in the same jest
+ * worker, stays patched into node:http (a built-in module, shared by every file of the worker).
  */
-function post(url: string, headers: Record<string, string>, body: string | Buffer[]): Promise<Answer> {
+async function post(url: string, headers: Record<string, string>, body: string | Buffer[]): Promise<Answer> {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const request = http.request(
-      { host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers },
-      (response) => {
-        let text = "";
-        response.on("data", (chunk: Buffer) => (text += chunk));
-        response.on("end", () =>
-          resolve({ status: response.statusCode ?? 0, body: text, ms: Date.now() - started }),
-        );
-      },
-    );
-    request.on("error", reject);
-    if (typeof body === "string") request.end(body);
-    else {
-      for (const chunk of body) request.write(chunk);
-      request.end();
-    }
-  });
+  const chunks = typeof body === "string" ? null : body;
+  const response = await fetch(url, {
+    method: "POST",
+    headers,
+    body: chunks
+      ? new ReadableStream<Uint8Array>({
+          pull(controller) {
+            const next = chunks.shift();
+            if (next) controller.enqueue(next);
+            else controller.close();
+          },
+        })
+      : (body as string),
+    ...(chunks ? { duplex: "half" } : {}),
+  } as RequestInit);
+  return { status: response.status, body: await response.text(), ms: Date.now() - started };
 }
 
 function metricsText(app: AppProcess): Promise<string> {
@@ -154,7 +151,7 @@ describe("the webhook edge of the real `probot run` process", () => {
           const chunks = Array.from({ length: Math.ceil(body.length / MB) }, (_, i) =>
             body.subarray(i * MB, (i + 1) * MB),
           );
-          return post(url, githubHeaders("push", body, { "transfer-encoding": "chunked" }), chunks);
+          return post(url, githubHeaders("push", body), chunks);
         },
         413,
         "too large",
