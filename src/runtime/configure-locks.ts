@@ -26,7 +26,9 @@ export function configureLocks(
   );
   useKeyedLock(createRedisLock(redis));
   return async () => {
-    // QUIT lets replies under way arrive; a Redis that is away gets a plain disconnect.
-    await redis.quit().catch(() => redis.disconnect());
+    // QUIT lets replies under way arrive; a Redis that is away (QUIT would wait for it) gets a plain disconnect.
+    const quit = redis.quit().catch(() => undefined);
+    await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    redis.disconnect();
   };
 }

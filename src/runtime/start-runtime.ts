@@ -209,7 +209,7 @@ function createMetrics(queue: JobQueue) {
     }),
     refused: new Counter({
       name: "grb_webhooks_refused_total",
-      help: "Webhook requests refused before Probot read them (413 too large, 400 unknown event or missing headers, 415), by status",
+      help: "Webhook requests refused before Probot handled them (413 too large; 400 bad signature, missing headers, unknown event, not a JSON object; 415 not JSON), by status",
       labelNames: ["status"],
       registers: [registry],
     }),

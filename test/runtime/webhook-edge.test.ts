@@ -220,7 +220,7 @@ describe("a delivery whose enqueue fails (REDIS_URL points at a Redis that is do
       privateKey: key.privateKey,
       webhookSecret: secret,
       logLevel: "error",
-      env: { REDIS_URL: `redis://127.0.0.1:${downPort}` },
+      env: { REDIS_URL: `redis://127.0.0.1:${downPort}`, SHUTDOWN_DEADLINE_SECONDS: "2" },
     });
     sender = new WebhookSender({ url: app.webhookUrl, secret, appId: 4242 });
   }, 60_000);
@@ -241,5 +241,10 @@ describe("a delivery whose enqueue fails (REDIS_URL points at a Redis that is do
     expect(await (await fetch(`${app.url}/ping`)).text()).toBe("PONG");
     // An event no feature takes stores nothing, so it still succeeds.
     expect((await sender.send("ping", { zen: "Keep it logically awesome.", hook_id: 1 })).status).toBe(200);
+    // SIGTERM with Redis still away: connections that cannot say goodbye do not hold the exit up.
+    const signalled = Date.now();
+    app.kill("SIGTERM");
+    expect(await app.exited()).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(6000);
   });
 });
