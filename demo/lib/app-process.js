@@ -54,7 +54,7 @@ export function freePort() {
  * The process is killed if it does not come up in time.
  * @param {{ githubHost: string; appId: number; privateKey: string; webhookSecret: string; logLevel?: string;
  *   startTimeoutMs?: number; appEntry?: string; env?: Record<string, string> }} options `githubHost` is
- *   `127.0.0.1:PORT` of the fake GitHub; `env` adds variables (e.g. `RECONCILE_INTERVAL_MINUTES`)
+ *   `127.0.0.1:PORT` of the fake GitHub; `env` adds variables (e.g. `REDIS_URL`, `RECONCILE_INTERVAL_MINUTES`)
  * @returns {Promise<AppProcess>}
  */
 export async function startApp(options) {

@@ -42,9 +42,14 @@ export function createBullmqQueue(redisUrl: string, options: BullmqQueueOptions 
   const prefix = "grb";
   // The producer fails fast while Redis is away, so the webhook answers 5xx at once (GitHub records a failed
   // delivery, and the redelivery sweep picks it up) instead of hanging the request.
-  const producer = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  // (Connection names show in Redis' CLIENT LIST.)
+  const producer = new Redis(redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectionName: "grb-queue",
+  });
   // BullMQ requires workers' blocking connections to retry without limit.
-  const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: "grb-worker" });
   for (const [connection, source] of [
     [producer, "queue"],
     [workerConnection, "worker"],
@@ -53,23 +58,38 @@ export function createBullmqQueue(redisUrl: string, options: BullmqQueueOptions 
   }
   const queue = new Queue<StoredJob>(name, { connection: producer, prefix });
   queue.on("error", (error) => options.onError?.(error, "queue"));
-  let worker: Worker<StoredJob, { failed: string[] }> | null = null;
-
   const ready = new Promise<void>((resolve) => {
     if (producer.status === "ready") resolve();
     else producer.once("ready", () => resolve());
   });
 
+  /** BullMQ waits for its connection without end; enableOfflineQueue: false rejects commands while connecting. This
+   *  waits a moment for the first connection, then fails fast while Redis is away. */
+  const connected = async () => {
+    if (producer.status !== "ready") await Promise.race([ready, sleep(ADD_CONNECT_WAIT_MS)]);
+    if (producer.status !== "ready") throw new Error(`Redis is unavailable (connection ${producer.status})`);
+  };
+  let worker: Worker<StoredJob, { failed: string[] }> | null = null;
+  /** The jobs this replica is running (what `close` waits for). */
+  const running = new Set<Promise<unknown>>();
+  let closing = false;
+
   return {
     async add(job) {
-      if (producer.status !== "ready") {
-        // enableOfflineQueue: false rejects commands while connecting; wait a moment for the first connection.
-        await Promise.race([ready, new Promise((r) => setTimeout(r, 2000))]);
-      }
-      await queue.add(
-        job.name,
-        { job, attempt: 1 },
-        { jobId: bullmqId(job.id), removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
+      if (closing) throw new Error("the queue is shutting down; GitHub will record this delivery as failed");
+      // With Redis away, answer now (the webhook then answers 5xx, so GitHub records the delivery as failed and it
+      // can be redelivered) instead of hanging the request.
+      await connected();
+      const id = bullmqId(job.id);
+      await withTimeout(forgetIfFailed(queue, id), ADD_TIMEOUT_MS, "Redis did not answer in time");
+      await withTimeout(
+        queue.add(
+          job.name,
+          { job, attempt: 1 },
+          { jobId: id, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
+        ),
+        ADD_TIMEOUT_MS,
+        "Redis did not store the delivery in time",
       );
     },
     start(run: JobRunner) {
@@ -77,9 +97,14 @@ export function createBullmqQueue(redisUrl: string, options: BullmqQueueOptions 
         name,
         async (stored: Job<StoredJob>, token?: string) => {
           const { job, attempt } = stored.data;
-          const outcome = await run(job, attempt);
+          const attemptDone = run(job, attempt);
+          running.add(attemptDone);
+          const outcome = await attemptDone.finally(() => running.delete(attemptDone));
           if (outcome.kind === "done") return { failed: outcome.failed };
-          await stored.updateData({ job: { ...job, features: outcome.features }, attempt: attempt + 1 });
+          await stored.updateData({
+            job: { ...job, features: outcome.features, failed: outcome.failed },
+            attempt: attempt + 1,
+          });
           await stored.moveToDelayed(Date.now() + outcome.delayMs, token);
           // Tells BullMQ the job was moved on purpose: neither completed nor failed.
           throw new DelayedError();
@@ -104,7 +129,13 @@ export function createBullmqQueue(redisUrl: string, options: BullmqQueueOptions 
       });
     },
     async counts(): Promise<QueueCounts> {
-      const c = await queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized");
+      // Fails fast while Redis is away: /readyz then answers 503 at once.
+      await connected();
+      const c = await withTimeout(
+        queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized"),
+        ADD_TIMEOUT_MS,
+        "Redis did not answer in time",
+      );
       return {
         waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
         active: c.active ?? 0,
@@ -113,18 +144,70 @@ export function createBullmqQueue(redisUrl: string, options: BullmqQueueOptions 
       };
     },
     async close(deadlineMs) {
+      closing = true;
+      const deadline = Date.now() + deadlineMs;
       if (worker) {
-        // A graceful close waits for running jobs; past the deadline, force it: those jobs keep their lock until
-        // it expires, then another replica (or this one restarted) takes them from the stalled set.
-        const graceful = worker.close().then(() => true);
-        const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref());
-        if (!(await Promise.race([graceful, timedOut]))) await worker.close(true);
+        // 1. Take no new job (a fetch already under way may still start one: it is waited for like the others).
+        await worker.pause(true);
+        // 2. Let running jobs finish, up to the deadline.
+        while (running.size && Date.now() < deadline) {
+          await Promise.race([Promise.allSettled([...running]), sleep(deadline - Date.now())]);
+        }
+        if (running.size) {
+          // 3a. Past the deadline: close by force (BullMQ's graceful close would wait for the job without a limit,
+          //     and a forced close after it only waits for that one). The job keeps its lock until it expires; then
+          //     another replica, or this one restarted, takes it from the stalled set. Waiting jobs stay in Redis.
+          await worker.close(true);
+        } else {
+          // 3b. Every job finished: a graceful close also waits for BullMQ to record them as completed (a forced one
+          //     could leave a finished job "active", to be run again after its lock expires).
+          const closed = worker.close().then(() => true);
+          if (
+            !(await Promise.race([closed, sleep(Math.max(deadline - Date.now(), 1000)).then(() => false)]))
+          ) {
+            options.onError?.(
+              new Error("the worker did not close in time; closing its connections"),
+              "worker",
+            );
+          }
+        }
       }
       await queue.close();
       producer.disconnect();
       workerConnection.disconnect();
     },
   };
+}
+
+/** How long `add` waits for a first connection to Redis, and for Redis to store the job. */
+const ADD_CONNECT_WAIT_MS = 2000;
+const ADD_TIMEOUT_MS = 5000;
+
+/**
+ * A redelivery of a delivery whose job failed (the runner threw: a bug, or it crashed its workers too often) runs
+ * again, like one whose features failed for good: a job id that exists makes BullMQ ignore the add.
+ */
+async function forgetIfFailed(queue: Queue<StoredJob>, id: string): Promise<void> {
+  const state = await queue.getJobState(id);
+  if (state === "failed") {
+    await queue.remove(id);
+  } else if (state === "completed") {
+    // Completed with failures: normally removed at once by the worker ("completed" listener); this closes the race.
+    const done = await queue.getJob(id);
+    if ((done?.returnvalue as { failed?: string[] } | undefined)?.failed?.length) await done!.remove();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** BullMQ refuses ids that contain `:` or look like integers. */

@@ -18,6 +18,9 @@ export interface DeliveryJob {
   features: string[];
   /** When the delivery was first received (ms since epoch): retries stop at `receivedAt + retry deadline`. */
   receivedAt: number;
+  /** Features that failed for good (and reported it) in an earlier attempt of this delivery: when the last retry
+   *  succeeds, the delivery still counts as done with failures, so that its id is forgotten. */
+  failed?: string[];
 }
 
 /** What the worker tells the queue after one attempt. */
@@ -25,8 +28,9 @@ export type AttemptOutcome =
   /** Finished. `failed` lists features that failed for good (and reported it): the delivery id is then forgotten, so
    *  that redelivering it after fixing the cause runs it again. */
   | { kind: "done"; failed: string[] }
-  /** Some features failed transiently: run the job again after `delayMs` with only `features`. */
-  | { kind: "retry"; delayMs: number; features: string[]; reason: string };
+  /** Some features failed transiently: run the job again after `delayMs` with only `features`; `failed` (the
+   *  features that failed for good so far) is kept on the job for its last attempt's outcome. */
+  | { kind: "retry"; delayMs: number; features: string[]; reason: string; failed: string[] };
 
 export type JobRunner = (job: DeliveryJob, attempt: number) => Promise<AttemptOutcome>;
 

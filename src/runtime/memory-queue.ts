@@ -51,7 +51,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): JobQueue & 
         try {
           const outcome = await run(next.job, next.attempt);
           if (outcome.kind === "retry" && !closing) {
-            const job = { ...next.job, features: outcome.features };
+            const job = { ...next.job, features: outcome.features, failed: outcome.failed };
             known.set(job.id, "delayed");
             delayed.set(
               job.id,

@@ -69,6 +69,8 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
     pending: string[],
   ): AttemptOutcome {
     const at = now();
+    // Features that failed for good in earlier attempts keep the delivery "done with failures" to the end.
+    const failedBefore = job.failed ?? [];
     const transient = failures.filter(
       (f): f is { feature: string; failure: Extract<FailureClass, { kind: "transient" }>; error: unknown } =>
         f.failure.kind === "transient",
@@ -78,13 +80,13 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
         // No client at all and a permanent reason (the installation is gone): nothing can be written anywhere.
         log.error({ reason: failures[0]!.failure.reason }, "delivery dropped: no installation client");
       }
-      return { kind: "done", failed: failures.map((f) => f.feature) };
+      return { kind: "done", failed: [...failedBefore, ...failures.map((f) => f.feature)] };
     }
     const delayMs = Math.max(
       ...transient.map((f) => retryDelayMs(attempt, f.failure, at, { baseMs: options.retryBaseMs })),
     );
     if (at + delayMs > job.receivedAt + options.retryDeadlineMs) {
-      return { kind: "done", failed: failures.map((f) => f.feature) };
+      return { kind: "done", failed: [...failedBefore, ...failures.map((f) => f.feature)] };
     }
     const features = transient.some((f) => f.feature === "*") ? pending : transient.map((f) => f.feature);
     for (const f of transient) options.onOutcome?.("retry", f.feature);
@@ -92,7 +94,14 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
       { features, delayMs, reasons: transient.map((f) => f.failure.reason) },
       `retrying ${features.join(", ")} in ${Math.round(delayMs / 1000)} s`,
     );
-    return { kind: "retry", delayMs, features, reason: transient.map((f) => f.failure.reason).join("; ") };
+    const failedNow = failures.filter((f) => f.failure.kind === "permanent").map((f) => f.feature);
+    return {
+      kind: "retry",
+      delayMs,
+      features,
+      reason: transient.map((f) => f.failure.reason).join("; "),
+      failed: [...failedBefore, ...failedNow],
+    };
   }
 
   async function reportPermanent(

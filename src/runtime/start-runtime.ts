@@ -10,6 +10,8 @@ import { readRuntimeSettings, type RuntimeSettings } from "./runtime-settings.js
 import { createDeliveryRunner } from "./run-delivery.js";
 import { startReconciliation, type Reconciler } from "./reconcile.js";
 
+import { guardWebhookRoute } from "./webhook-guard.js";
+
 export interface RuntimeOptions {
   /** Which features run (default: all). */
   features?: Record<string, Feature>;
@@ -43,7 +45,7 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
   const env = options.env ?? process.env;
   const settings = readRuntimeSettings(env);
   const features = options.features ?? FEATURES;
-  if (!options.keepLocks) configureLocks(app.log, env);
+  const closeLocks = options.keepLocks ? async () => undefined : configureLocks(app.log, env);
   const onError = (error: unknown, source: string) =>
     app.log.error({ err: error, source }, `queue: ${source}`);
   const queue =
@@ -85,8 +87,12 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
   app.onAny(async (context) => {
     const job = jobOf(context, features);
     if (!job) return;
-    if (draining)
-      throw new Error("shutting down: not taking deliveries; GitHub will record this one as failed");
+    if (draining) {
+      throw Object.assign(
+        new Error("shutting down: not taking deliveries; GitHub will record this one as failed"),
+        { status: 503 },
+      );
+    }
     await queue.add(job);
     metrics.received.inc({ event: job.name });
   });
@@ -127,10 +133,15 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
       })
     : null;
 
+  // 2. Under `probot run`: refuse what GitHub never sends (oversized bodies, unknown events…) before reading it.
+  const unguard = guardWebhooks(app, options.addHandler, env, metrics.refused);
+
   const shutdown = async () => {
     draining = true;
     await reconciliation?.stop();
     await queue.close(settings.shutdownDeadlineMs);
+    unguard();
+    await closeLocks();
   };
   if (options.handleSignals) {
     process.once("SIGTERM", () => {
@@ -155,6 +166,29 @@ function addRoutes(
     addHandler?.(handler);
   } catch {
     // No HTTP server: nothing to route.
+  }
+}
+
+function guardWebhooks(
+  app: Probot,
+  addHandler: RuntimeOptions["addHandler"],
+  env: NodeJS.ProcessEnv,
+  refused: Counter<"status">,
+): () => void {
+  if (!addHandler) return () => undefined;
+  try {
+    return guardWebhookRoute({
+      path: env.WEBHOOK_PATH || "/api/github/webhooks",
+      middleware: () => app.getNodeMiddleware(),
+      verify: (payload, signature) => app.webhooks.verify(payload, signature),
+      addHandler,
+      onRefused: (status, reason) => {
+        refused.inc({ status: String(status) });
+        app.log.warn({ status, reason }, `webhook refused (${status}): ${reason}`);
+      },
+    });
+  } catch {
+    return () => undefined; // no HTTP server (tests): nothing to guard
   }
 }
 
@@ -191,6 +225,12 @@ function createMetrics(queue: JobQueue) {
       name: "grb_feature_runs_total",
       help: "Feature runs by outcome: done, retry (transient failure, retried later), failed (reported on GitHub)",
       labelNames: ["feature", "outcome"],
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: "grb_webhooks_refused_total",
+      help: "Webhook requests refused before Probot handled them (413 too large; 400 bad signature, missing headers, unknown event, not a JSON object; 415 not JSON), by status",
+      labelNames: ["status"],
       registers: [registry],
     }),
     queue: new Gauge({

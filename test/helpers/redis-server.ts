@@ -15,8 +15,10 @@ export interface TestRedis {
 /**
  * A real Redis for tests: the one `.ci/run` started (`TEST_REDIS_URL`), or Debian's `redis-server` started here on
  * a free loopback port. Never skipped: without either, the test fails and says how to install Redis.
+ * `dedicated`: always a server of its own, for tests that use the app's fixed key names (its `deliveries` queue)
+ * or inspect every client (`CLIENT LIST`), which other test files running at the same time would disturb.
  */
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startTestRedis(options: { dedicated?: boolean } = {}): Promise<TestRedis> {
   const clients: Redis[] = [];
   const client = (url: string) => () => {
     const redis = new Redis(url, { maxRetriesPerRequest: 1 });
@@ -27,7 +29,7 @@ export async function startTestRedis(): Promise<TestRedis> {
     await Promise.all(clients.map((redis) => redis.quit().catch(() => redis.disconnect())));
   };
   const given = process.env.TEST_REDIS_URL;
-  if (given) return { url: given, client: client(given), stop: closeClients };
+  if (given && !options.dedicated) return { url: given, client: client(given), stop: closeClients };
 
   if (spawnSync("redis-server", ["--version"]).error) {
     throw new Error(
