@@ -463,7 +463,8 @@ export const STORY_STEPS = [
       // What the bot wrote while answering the same deliveries again (token requests are not writes to the repo).
       const writes = h.fake.requests
         .slice(requestsBefore)
-        .filter((r) => r.method !== "GET" && !r.path.startsWith("/app/"))
+        // GraphQL queries are POSTs that read (the PRs of commits); the bot sends no mutation.
+        .filter((r) => r.method !== "GET" && !r.path.startsWith("/app/") && !/graphql$/.test(r.path))
         .map((r) => `${r.method} ${r.path} (${r.status})`);
       return {
         lines: [

@@ -116,7 +116,14 @@ describe("SIGTERM through the real process", () => {
     redis = await startTestRedis({ dedicated: true }); // the app's queue name is fixed: no other test may share it
     const env = { REDIS_URL: redis.url, SHUTDOWN_DEADLINE_SECONDS: "1", JOB_LOCK_SECONDS: "2" };
     const first = await stack.app(env);
+    // The start-up reconciliation sweep reads the configuration too: let it finish, so the fault hits the delivery.
+    await waitUntil("the start-up sweep to finish", async () =>
+      /grb_reconcile_sweeps_total\{reason="start",result="ok"\} 1/.test(
+        await (await fetch(`${first.app.url}/metrics`)).text(),
+      ),
+    );
     // The configuration read (before any lock or write) is answered 20 s late: longer than the deadline.
+    const slowBefore = stack.fake.faults.slow; // the counter keeps the first test's fault
     stack.fake.injectFaults({
       mode: "slow",
       on: "reads",
@@ -131,7 +138,7 @@ describe("SIGTERM through the real process", () => {
       expect(sent.status).toBe(200);
       if (event.name === "pull_request") opened = sent.delivery.id;
     }
-    await waitUntil("the slow answer to be under way", () => stack.fake.faults.slow === 1);
+    await waitUntil("the slow answer to be under way", () => stack.fake.faults.slow === slowBefore + 1);
 
     const signalled = Date.now();
     first.app.kill("SIGTERM");
