@@ -8,6 +8,8 @@ import type { DeliveryJob, JobQueue } from "./job-queue.js";
 import { createMemoryQueue } from "./memory-queue.js";
 import { readRuntimeSettings, type RuntimeSettings } from "./runtime-settings.js";
 import { createDeliveryRunner } from "./run-delivery.js";
+import { installationOctokit } from "./installation-octokit.js";
+import { createWritePacing } from "./write-pacing.js";
 
 export interface RuntimeOptions {
   /** Which features run (default: all). */
@@ -55,6 +57,8 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
           onError: (error) => onError(error, "runner"),
         }));
 
+  // Writes paced per installation token (WRITE_PACING), shared through Redis when it is configured.
+  const pacing = createWritePacing({ mode: settings.writePacing, redisUrl: settings.redisUrl, log: app.log });
   const metrics = createMetrics(queue);
   queue.start(
     createDeliveryRunner({
@@ -64,7 +68,7 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
       retryBaseMs: settings.retryBaseMs,
       contextFor: async (job) => {
         const installationId = (job.payload.installation as { id?: number } | undefined)?.id;
-        const octokit = await app.auth(installationId);
+        const octokit = await installationOctokit(app, installationId, pacing);
         const event = { id: job.id, name: job.name, payload: job.payload } as ConstructorParameters<
           typeof Context
         >[0];
@@ -112,6 +116,7 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
   const shutdown = async () => {
     draining = true;
     await queue.close(settings.shutdownDeadlineMs);
+    await pacing.close();
   };
   if (options.handleSignals) {
     process.once("SIGTERM", () => {
