@@ -91,7 +91,9 @@ async function answerLatency(key, secret, problems) {
     for (let i = 0; i < WARMUP + LATENCY_DELIVERIES; i++) {
       const installation = (i % INSTALLATIONS) + 1;
       const pr = github.openPullRequest(installation, 1000 + i);
-      for (const which of /** @type {const} */ (i % 2 ? ["noop", "app"] : ["app", "noop"])) {
+      /** @type {Array<"noop" | "app">} */
+      const order = i % 2 ? ["noop", "app"] : ["app", "noop"];
+      for (const which of order) {
         const result = await senders[which].send(pr.name, pr.payload);
         if (result.status < 200 || result.status > 299) {
           throw new Error(`the ${which} app answered ${result.status}: ${result.response}`);

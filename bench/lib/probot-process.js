@@ -34,7 +34,12 @@ export async function startProbot(options) {
   const child = spawn(
     process.execPath,
     [path.join(REPO_ROOT, "node_modules/probot/bin/probot.js"), "run", options.appEntry],
-    { cwd, env, stdio: ["ignore", "pipe", "pipe"] },
+    {
+      cwd,
+      // probot narrows some variables' types in NodeJS.ProcessEnv; these are plain strings.
+      env: /** @type {NodeJS.ProcessEnv} */ (/** @type {unknown} */ (env)),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   let output = "";
   child.stdout.on("data", (/** @type {Buffer} */ chunk) => (output = (output + chunk).slice(-20_000)));
