@@ -168,9 +168,11 @@ export function createWritePacing(options: WritePacingOptions): WritePacing {
     const limiter = groups.write.key(keyOf(installationId));
     // A negative reservoir: refilling one token per `refillMs` brings it back above zero after about `ms`.
     const tokens = -Math.ceil(Math.min(ms, MAX_PAUSE_MS) / shape.writes.refillMs);
-    const current = await limiter.currentReservoir();
-    if (current !== null && current <= tokens) return;
-    await limiter.updateSettings({ reservoir: tokens });
+    const current = (await limiter.currentReservoir()) ?? 0;
+    if (current <= tokens) return;
+    // Relative, not `updateSettings({ reservoir })`: Bottleneck 2.19's local store stops its refill heartbeat on
+    // updateSettings (LocalDatastore._startHeartbeat clears a running one), and the bucket would never refill.
+    await limiter.incrementReservoir(tokens - current);
   };
 
   // Probot's own handlers (probot 14, get-octokit-throttle-options.js): log secondary limits without retrying, retry
