@@ -12,7 +12,7 @@ import { REPO_ROOT, throwawayAppKey } from "../demo/lib/app-process.js";
 import { waitUntil } from "../demo/lib/wait-until.js";
 import { WebhookSender } from "../demo/lib/webhook-sender.js";
 import { fmt } from "./bench-lib.js";
-import { InstantGitHub } from "./lib/instant-github.js";
+import { startInstantGitHub } from "./lib/instant-github-thread.js";
 import { startProbot } from "./lib/probot-process.js";
 import { startRedis } from "./lib/redis-server.js";
 
@@ -36,6 +36,9 @@ const percentile = (values, p) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 };
 const median = (/** @type {number[]} */ values) => percentile(values, 50);
+/** Milliseconds since the epoch, sub-millisecond, on the clock the stand-in's thread records writes with. */
+const now = () => performance.timeOrigin + performance.now();
+/** @typedef {Awaited<ReturnType<typeof startInstantGitHub>>} StandIn */
 
 export default async function runtimeBench() {
   // Other benches leave nock intercepting (and refusing) connections: this one talks to real local servers.
@@ -57,7 +60,7 @@ export default async function runtimeBench() {
 
 /**
  * @param {{ privateKey: string }} key @param {string} secret
- * @param {InstantGitHub} github @param {{ appEntry?: string; env?: Record<string, string> }} [options]
+ * @param {StandIn} github @param {{ appEntry?: string; env?: Record<string, string> }} [options]
  */
 function startApp(key, secret, github, options = {}) {
   return startProbot({
@@ -78,7 +81,7 @@ const senderFor = (url, secret) => new WebhookSender({ url, secret, appId: APP_I
  * @param {{ privateKey: string }} key @param {string} secret @param {string[]} problems
  */
 async function answerLatency(key, secret, problems) {
-  const github = await InstantGitHub.start({ installations: INSTALLATIONS, appId: APP_ID });
+  const github = await startInstantGitHub({ installations: INSTALLATIONS, appId: APP_ID });
   const noop = await startApp(key, secret, github, { appEntry: NOOP_APP });
   const app = await startApp(key, secret, github).catch(async (error) => {
     await noop.stop();
@@ -90,7 +93,7 @@ async function answerLatency(key, secret, problems) {
     const times = { noop: [], app: [] };
     for (let i = 0; i < WARMUP + LATENCY_DELIVERIES; i++) {
       const installation = (i % INSTALLATIONS) + 1;
-      const pr = github.openPullRequest(installation, 1000 + i);
+      const pr = await github.openPullRequest(installation, 1000 + i);
       /** @type {Array<"noop" | "app">} */
       const order = i % 2 ? ["noop", "app"] : ["app", "noop"];
       for (const which of order) {
@@ -101,7 +104,7 @@ async function answerLatency(key, secret, problems) {
         if (i >= WARMUP) times[which].push(result.durationMs);
       }
     }
-    problems.push(...github.problems);
+    problems.push(...(await github.report()).problems);
     return {
       noop: { p50: percentile(times.noop, 50), p99: percentile(times.noop, 99) },
       app: { p50: percentile(times.app, 50), p99: percentile(times.app, 99) },
@@ -121,21 +124,23 @@ async function prOpened(key, secret, problems) {
   /** @type {Record<string, { answered: number[]; checks: number[] }>} */
   const results = {};
   for (const mode of ["installation", "probot"]) {
-    const github = await InstantGitHub.start({ installations: INSTALLATIONS, appId: APP_ID });
+    const github = await startInstantGitHub({ installations: INSTALLATIONS, appId: APP_ID });
     const app = await startApp(key, secret, github, { env: { WRITE_PACING: mode } });
     try {
       const sender = senderFor(app.webhookUrl, secret);
       const run = async (/** @type {number} */ installation, /** @type {number} */ n) => {
-        const pr = github.openPullRequest(installation, n);
-        const start = performance.now();
+        const pr = await github.openPullRequest(installation, n);
+        const start = now();
         const result = await sender.send(pr.name, pr.payload);
         await waitUntil(
           `the three checks of PR ${n} on installation ${installation}`,
-          () => CHECKS.every((name) => github.checksOn(pr.headSha)[name]),
+          async () => {
+            const written = await github.checksOn(pr.headSha);
+            return CHECKS.every((name) => written[name]);
+          },
           { timeoutMs: 30_000, intervalMs: 2 },
         );
-        const last = Math.max(...github.checkWrites.filter((w) => w.headSha === pr.headSha).map((w) => w.at));
-        return { answered: result.durationMs, checks: last - start };
+        return { answered: result.durationMs, checks: (await github.lastWriteOn(pr.headSha)) - start };
       };
       for (let i = 1; i <= SINGLE_PRS; i++) await run(i, 1); // warm-up: tokens, code paths
       results[mode] = { answered: [], checks: [] };
@@ -144,7 +149,7 @@ async function prOpened(key, secret, problems) {
         results[mode].answered.push(r.answered);
         results[mode].checks.push(r.checks);
       }
-      problems.push(...github.problems);
+      problems.push(...(await github.report()).problems);
     } finally {
       await app.stop();
       await github.close();
@@ -174,7 +179,7 @@ async function burstRuns(key, secret, problems) {
         continue;
       }
       await redis?.flush();
-      const github = await InstantGitHub.start({ installations: INSTALLATIONS, appId: APP_ID });
+      const github = await startInstantGitHub({ installations: INSTALLATIONS, appId: APP_ID });
       const env = {
         WRITE_PACING: run.mode,
         ...(run.replicas > 1 && redis ? { REDIS_URL: redis.url } : {}),
@@ -182,12 +187,14 @@ async function burstRuns(key, secret, problems) {
       const apps = [];
       try {
         for (let r = 0; r < run.replicas; r++) apps.push(await startApp(key, secret, github, { env }));
+        const cpuBefore = apps.reduce((sum, a) => sum + a.cpuSeconds(), 0);
         run.result = await burst(
           github,
           apps.map((a) => senderFor(a.webhookUrl, secret)),
           run.mode === "process" ? SHARED_QUEUE_DEADLINE_MS : BURST_DEADLINE_MS,
         );
-        problems.push(...github.problems);
+        run.result.appCpuSeconds = apps.reduce((sum, a) => sum + a.cpuSeconds(), 0) - cpuBefore;
+        problems.push(...(await github.report()).problems);
       } finally {
         await Promise.all(apps.map((a) => a.stop()));
         await github.close();
@@ -200,13 +207,15 @@ async function burstRuns(key, secret, problems) {
 }
 
 /**
- * @param {InstantGitHub} github @param {WebhookSender[]} senders @param {number} deadlineMs
+ * @param {StandIn} github @param {WebhookSender[]} senders @param {number} deadlineMs
  */
 async function burst(github, senders, deadlineMs) {
-  const prs = Array.from({ length: BURST }, (_, i) =>
-    github.openPullRequest((i % INSTALLATIONS) + 1, 1 + Math.floor(i / INSTALLATIONS)),
-  );
-  const start = performance.now();
+  /** @type {Array<{ name: string; payload: Record<string, any>; headSha: string }>} */
+  const prs = [];
+  for (let i = 0; i < BURST; i++) {
+    prs.push(await github.openPullRequest((i % INSTALLATIONS) + 1, 1 + Math.floor(i / INSTALLATIONS)));
+  }
+  const start = now();
   /** @type {number[]} */
   const answers = [];
   let next = 0;
@@ -214,35 +223,32 @@ async function burst(github, senders, deadlineMs) {
     Array.from({ length: 16 }, async () => {
       while (next < prs.length) {
         const i = next++;
-        const pr = /** @type {(typeof prs)[number]} */ (prs[i]);
-        const result = await /** @type {WebhookSender} */ (senders[i % senders.length]).send(
-          pr.name,
-          pr.payload,
-        );
+        const pr = prs[i];
+        if (!pr) break;
+        const sender = /** @type {WebhookSender} */ (senders[i % senders.length]);
+        const result = await sender.send(pr.name, pr.payload);
         if (result.status < 200 || result.status > 299) throw new Error(`answered ${result.status}`);
         answers.push(result.durationMs);
       }
     }),
   );
-  const sentMs = performance.now() - start;
   const expected = BURST * CHECKS.length;
-  const written = () => new Set(github.checkWrites.map((w) => `${w.headSha}#${w.name}`)).size;
-  const deadline = start + deadlineMs;
-  while (written() < expected && performance.now() < deadline) {
+  let progress = await github.progress();
+  while (progress.distinct < expected && now() < start + deadlineMs) {
     await new Promise((resolve) => setTimeout(resolve, 25));
+    progress = await github.progress();
   }
-  const done = written();
-  const lastAt = Math.max(...github.checkWrites.map((w) => w.at));
-  const elapsed = (done === expected ? lastAt : performance.now()) - start;
+  const finished = progress.distinct === expected;
+  const elapsed = (finished ? progress.lastAt : now()) - start;
   return {
-    sentMs,
     answerP99: percentile(answers, 99),
-    written: done,
+    written: progress.distinct,
     expected,
-    duplicates: github.checkWrites.length - done,
+    duplicates: progress.total - progress.distinct,
     elapsedMs: elapsed,
-    finished: done === expected,
-    writesPerSecond: done / (elapsed / 1000),
+    finished,
+    writesPerSecond: progress.distinct / (elapsed / 1000),
+    appCpuSeconds: NaN,
   };
 }
 
@@ -257,12 +263,12 @@ function section(latency, single, runs, problems) {
   const probot = single.probot ?? { answered: [], checks: [] };
   const seconds = (/** @type {number} */ ms) => fmt(ms / 1000, 1);
   const burstRow = (/** @type {(typeof runs)[number]} */ run) => {
-    if (!run.result) return `| ${run.label} | ${run.replicas} | skipped: ${run.skipped} | | | |`;
+    if (!run.result) return `| ${run.label} | ${run.replicas} | skipped: ${run.skipped} | | | | |`;
     const r = run.result;
     const time = r.finished
       ? `${seconds(r.elapsedMs)} s`
       : `not done after ${seconds(r.elapsedMs)} s (${r.written} of ${r.expected}; at this rate ≈ ${fmt(r.expected / r.writesPerSecond, 0)} s)`;
-    return `| ${run.label} | ${run.replicas} | ${time} | ${fmt(r.writesPerSecond, 1)} | ${r.duplicates} | ${fmt(r.answerP99, 1)} |`;
+    return `| ${run.label} | ${run.replicas} | ${time} | ${fmt(r.writesPerSecond, 1)} | ${r.duplicates} | ${fmt(r.answerP99, 1)} | ${fmt(r.appCpuSeconds, 1)} |`;
   };
   return [
     "## Runtime (webhook answers, PR checks, bursts)",
@@ -292,8 +298,8 @@ function section(latency, single, runs, problems) {
     "",
     `A burst of ${BURST} \`pull_request.opened\` over ${INSTALLATIONS} installations (10 each, ${BURST * CHECKS.length} check runs), sent 16 at a time round-robin to the replicas; time until the last check run is written (QUEUE_CONCURRENCY 8 per replica; two replicas share BullMQ, locks and write buckets on one local redis-server):`,
     "",
-    "| pacing | replicas | last check written | check writes/s | duplicates | webhook answer p99 ms |",
-    "|---|---|---|---|---|---|",
+    "| pacing | replicas | last check written | check writes/s | duplicates | webhook answer p99 ms | app CPU s |",
+    "|---|---|---|---|---|---|---|",
     ...runs.map(burstRow),
     "",
     "The bucket allows 10 writes at once and one a second after that per installation, whatever the number of",

@@ -33,6 +33,7 @@ const fakeSha = (text) => createHash("sha1").update(text).digest("hex");
 
 /**
  * @typedef {{ name: string; headSha: string; installationId: number; repo: string; at: number; id: number }} CheckWrite
+ *   `at`: when it was written, in ms since the epoch with sub-millisecond precision (same clock in every thread)
  * @typedef {import("../../demo/lib/github-shapes.js").RepoSettings} RepoSettings
  * @typedef {import("../../demo/lib/github-shapes.js").PullState} PullState
  * @typedef {import("../../demo/lib/github-shapes.js").CheckRunState} CheckRunState
@@ -83,7 +84,7 @@ export class InstantGitHub {
     this.blobs = new Map();
     /** @type {Map<number, CheckRunState & { repo: string }>} */
     this.checkRuns = new Map();
-    /** Check runs created, in order, with the time (performance.now()) they were written. @type {CheckWrite[]} */
+    /** Check runs created, in order, with the time they were written. @type {CheckWrite[]} */
     this.checkWrites = [];
     /** @type {Map<string, number>} token → installation */
     this.tokens = new Map();
@@ -156,6 +157,20 @@ export class InstantGitHub {
     payload.sender = payload.pull_request.user;
     delete payload.organization;
     return { name: "pull_request", payload, headSha: pr.headSha };
+  }
+
+  /** How far the writes are: distinct check runs (SHA + name), all writes, the time of the last one. */
+  progress() {
+    return {
+      distinct: new Set(this.checkWrites.map((w) => `${w.headSha}#${w.name}`)).size,
+      total: this.checkWrites.length,
+      lastAt: this.checkWrites.length ? Math.max(...this.checkWrites.map((w) => w.at)) : NaN,
+    };
+  }
+
+  /** The time of the last check run written on a SHA. @param {string} headSha */
+  lastWriteOn(headSha) {
+    return Math.max(...this.checkWrites.filter((w) => w.headSha === headSha).map((w) => w.at));
   }
 
   /** The checks written on a SHA, by name (how many times each). @param {string} headSha */
@@ -343,7 +358,7 @@ export class InstantGitHub {
         headSha: run.headSha,
         installationId: repo.installationId,
         repo: repoKey,
-        at: performance.now(),
+        at: performance.timeOrigin + performance.now(),
         id: run.id,
       });
       return [201, checkRunJson(this.urls, repo, run, [])];

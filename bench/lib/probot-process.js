@@ -2,7 +2,7 @@
 // `probot run` of an app as a separate process for the runtime benchmarks, configured through the environment only
 // (like demo/lib/app-process.js, plus the runtime's own variables: REDIS_URL, WRITE_PACING, QUEUE_CONCURRENCY…).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, REPO_ROOT } from "../../demo/lib/app-process.js";
@@ -78,5 +78,23 @@ export async function startProbot(options) {
     await stop();
     throw error;
   }
-  return { url, webhookUrl: `${url}/api/github/webhooks`, logs: () => output, stop };
+  return {
+    url,
+    webhookUrl: `${url}/api/github/webhooks`,
+    /** CPU seconds (user + system) the process used so far, from /proc (Linux), or NaN. */
+    cpuSeconds: () => cpuSecondsOf(child.pid),
+    logs: () => output,
+    stop,
+  };
+}
+
+/** @param {number | undefined} pid */
+function cpuSecondsOf(pid) {
+  try {
+    // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks (100 per second on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }

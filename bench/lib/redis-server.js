@@ -20,6 +20,8 @@ export async function startRedis() {
   process.once("exit", killOnExit);
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 50 ? null : 100) });
+  // Refused until the server listens: ioredis retries; the first failures are expected.
+  client.on("error", () => {});
   await client.ping();
   return {
     url,
