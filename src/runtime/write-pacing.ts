@@ -196,8 +196,8 @@ export function createWritePacing(options: WritePacingOptions): WritePacing {
         enabled: true,
         id,
         Bottleneck,
-        // The plugin marks its jobs with a 60 s expiration when clustered, so a dead replica frees its slots.
-        connection,
+        // No `connection` here: the plugin would also build its process-wide default groups (those of the app's own
+        // JWT client) on it, tying them to this pacing's lifetime. Probot's own connection (REDIS_URL) stays.
         global: groups.global,
         write: groups.write,
         notifications: groups.notifications,
