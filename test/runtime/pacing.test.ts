@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
-import type { Probot } from "probot";
+import nock from "nock";
+import { Probot } from "probot";
+import { installationOctokit } from "../../src/runtime/installation-octokit.js";
 import { createWritePacing, type PacingShape, type WritePacing } from "../../src/runtime/write-pacing.js";
+import { requestProblems } from "../helpers/github-rest-schema.js";
 import { mockGitHub, resetNock } from "../helpers/mock-github.js";
+import { TEST_APP_ID, testPrivateKey } from "../helpers/test-app.js";
 import {
   acceptWrites,
   bucketViolations,
@@ -114,5 +118,57 @@ describe("write pacing in one process", () => {
     expect(at(1)).toBeGreaterThanOrEqual(1000 - 40);
     expect(at(2)).toBeLessThan(300);
     expect(warnings.lines.join("\n")).toContain("pausing installation 1's writes for 1 s");
+  });
+});
+
+describe("the paced installation client keeps what Probot's has", () => {
+  const GHE = "https://ghe.example.com";
+  beforeEach(() => resetNock());
+  afterEach(() => resetNock());
+
+  test("Probot's token cache and base URL (GHE_HOST); octokit's retries on 5xx; a 429 left to the pacing and the queue", async () => {
+    const probot = new Probot({
+      appId: TEST_APP_ID,
+      privateKey: testPrivateKey(),
+      logLevel: "fatal",
+      baseUrl: `${GHE}/api/v3`,
+    });
+    const pacing = createWritePacing({ mode: "installation", log: recordingLog(), shape: SHAPE });
+    const problems: string[] = [];
+    const statuses: number[] = [];
+    const ghe = nock(GHE);
+    ghe.on("request", (request: Request, _interceptor: unknown, body: string) => {
+      problems.push(
+        ...requestProblems(request.method, new URL(request.url).pathname, JSON.parse(body || "null")),
+      );
+    });
+    const create = (status: number, headers: Record<string, string> = {}) =>
+      ghe.post("/api/v3/repos/org-5/platform/check-runs").reply(() => {
+        statuses.push(status);
+        return [status, status < 300 ? { id: 1 } : { message: `answered ${status}` }, headers];
+      });
+    // One token for two clients of the same installation: minted once, then taken from Probot's cache.
+    ghe
+      .post("/api/v3/app/installations/5/access_tokens")
+      .once()
+      .reply(201, { token: "ghs_once", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+    create(500);
+    create(201);
+    create(429, { "retry-after": "30" });
+    try {
+      const first = await installationOctokit(probot, 5, pacing);
+      const second = await installationOctokit(probot, 5, pacing);
+      const write = (client: typeof first) =>
+        client.rest.checks.create({ owner: "org-5", repo: "platform", name: "x", head_sha: "a".repeat(40) });
+      // A 500, then octokit's own retry (after 1 s) succeeds.
+      await expect(write(first)).resolves.toMatchObject({ status: 201 });
+      // A 429 is not retried blindly after 1, 4, 9 s: it reaches the caller (the queue runner) with its retry-after.
+      await expect(write(second)).rejects.toMatchObject({ status: 429 });
+      expect(statuses).toEqual([500, 201, 429]);
+      expect(ghe.pendingMocks()).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await pacing.close();
+    }
   });
 });
