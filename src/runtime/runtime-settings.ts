@@ -1,3 +1,5 @@
+import { WRITE_PACING_MODES, type WritePacingMode } from "./write-pacing.js";
+
 /** The runtime's environment variables, read once at start (documented in docs/configuration.md, "Runtime"). */
 export interface RuntimeSettings {
   /** BullMQ and Redis locks when set; the in-process queue otherwise. */
@@ -16,6 +18,8 @@ export interface RuntimeSettings {
   reconcileIntervalMs: number;
   /** Failed deliveries older than this are not redelivered (0: no redelivery). */
   redeliverMaxAgeMs: number;
+  /** How writes to GitHub are paced (see write-pacing.ts). */
+  writePacing: WritePacingMode;
 }
 
 /**
@@ -80,6 +84,16 @@ export const RUNTIME_VARIABLES = {
   },
 } as const;
 
+/** The runtime variables that take one of a few words: default, the words, what they do (documented like the above). */
+export const RUNTIME_CHOICES = {
+  WRITE_PACING: {
+    default: "installation",
+    choices: WRITE_PACING_MODES,
+    description:
+      "How writes to GitHub are paced. `installation`: a bucket per installation token shaped like GitHub's secondary limits (a burst of 10 writes, then one per second; issues, comments, PRs and releases at most 500 an hour), shared by every replica through Redis when `REDIS_URL` is set, paused for `retry-after` on the first secondary-limit answer. `probot`: Probot's default for installation clients, one write per second per installation. `process`: one write per second for the whole process (or every replica, with Redis), as Probot's webhook contexts have it; for comparisons only.",
+  },
+} as const;
+
 /** Reads and checks the settings; a bad value stops the start with a message that quotes it. */
 export function readRuntimeSettings(env: NodeJS.ProcessEnv): RuntimeSettings {
   const number = (name: keyof typeof RUNTIME_VARIABLES): number => {
@@ -95,6 +109,21 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv): RuntimeSettings {
     }
     return value * spec.unit;
   };
+  const choice = <K extends keyof typeof RUNTIME_CHOICES>(
+    name: K,
+  ): (typeof RUNTIME_CHOICES)[K]["choices"][number] => {
+    const spec = RUNTIME_CHOICES[name];
+    const raw = env[name]?.trim();
+    if (!raw) return spec.default;
+    const found = spec.choices.find((c) => c === raw);
+    if (!found) {
+      throw new Error(
+        `${name}=${JSON.stringify(env[name])} is not one of ${spec.choices.join(", ")}; ` +
+          `unset it for the default (${spec.default}).`,
+      );
+    }
+    return found;
+  };
   return {
     redisUrl: env.REDIS_URL?.trim() || null,
     concurrency: number("QUEUE_CONCURRENCY"),
@@ -104,5 +133,6 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv): RuntimeSettings {
     jobLockMs: number("JOB_LOCK_SECONDS"),
     reconcileIntervalMs: number("RECONCILE_INTERVAL_MINUTES"),
     redeliverMaxAgeMs: number("REDELIVER_MAX_AGE_HOURS"),
+    writePacing: choice("WRITE_PACING"),
   };
 }

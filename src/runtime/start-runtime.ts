@@ -9,8 +9,9 @@ import { createMemoryQueue } from "./memory-queue.js";
 import { readRuntimeSettings, type RuntimeSettings } from "./runtime-settings.js";
 import { createDeliveryRunner } from "./run-delivery.js";
 import { startReconciliation, type Reconciler } from "./reconcile.js";
-
 import { guardWebhookRoute } from "./webhook-guard.js";
+import { installationOctokit } from "./installation-octokit.js";
+import { createWritePacing } from "./write-pacing.js";
 
 export interface RuntimeOptions {
   /** Which features run (default: all). */
@@ -62,6 +63,8 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
           onError: (error) => onError(error, "runner"),
         }));
 
+  // Writes paced per installation token (WRITE_PACING), shared through Redis when it is configured.
+  const pacing = createWritePacing({ mode: settings.writePacing, redisUrl: settings.redisUrl, log: app.log });
   const metrics = createMetrics(queue);
   queue.start(
     createDeliveryRunner({
@@ -71,7 +74,7 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
       retryBaseMs: settings.retryBaseMs,
       contextFor: async (job) => {
         const installationId = (job.payload.installation as { id?: number } | undefined)?.id;
-        const octokit = await app.auth(installationId);
+        const octokit = await installationOctokit(app, installationId, pacing);
         const event = { id: job.id, name: job.name, payload: job.payload } as ConstructorParameters<
           typeof Context
         >[0];
@@ -142,6 +145,7 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
     await queue.close(settings.shutdownDeadlineMs);
     unguard();
     await closeLocks();
+    await pacing.close();
   };
   if (options.handleSignals) {
     process.once("SIGTERM", () => {
