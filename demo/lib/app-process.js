@@ -1,7 +1,7 @@
 // @ts-check
 import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -46,14 +46,30 @@ export function freePort() {
  * @property {(signal?: NodeJS.Signals) => void} kill sends a signal (default SIGKILL) without cleaning up
  * @property {() => Promise<number | null>} exited resolves with the exit code once the process has ended
  * @property {() => Promise<void>} stop kills the process (SIGTERM, then SIGKILL) and removes its working folder
+ * @property {number} port the port it listens on (a restart asks for the same one, so the webhook URL stays)
+ * @property {AppOptions} options what it was started with: `startApp(app.options)` starts it again the same way
+ */
+
+/**
+ * @typedef {object} AppOptions
+ * @property {string} githubHost `127.0.0.1:PORT` of the fake GitHub
+ * @property {number} appId
+ * @property {string} privateKey
+ * @property {string} webhookSecret
+ * @property {string} [logLevel] LOG_LEVEL (default warn)
+ * @property {number} [startTimeoutMs] how long to wait for GET /ping (default 20 s)
+ * @property {string} [appEntry] the built app (default lib/index.js)
+ * @property {Record<string, string>} [env] more variables, e.g. `REDIS_URL`, `RETRY_BASE_SECONDS`,
+ *   `JOB_LOCK_SECONDS`, `SHUTDOWN_DEADLINE_SECONDS`, `QUEUE_CONCURRENCY` (docs/configuration.md, "Runtime")
+ * @property {number} [port] listen on this port (e.g. the one of a replica being restarted); a free one when unset
+ *   or taken
  */
 
 /**
  * Runs the built app (`lib/index.js`) with `probot run` as a separate process, configured only through the
  * environment, in an empty temp folder (no `.env` can override anything), and waits until GET /ping answers PONG.
  * The process is killed if it does not come up in time.
- * @param {{ githubHost: string; appId: number; privateKey: string; webhookSecret: string; logLevel?: string;
- *   startTimeoutMs?: number; appEntry?: string }} options `githubHost` is `127.0.0.1:PORT` of the fake GitHub
+ * @param {AppOptions} options
  * @returns {Promise<AppProcess>}
  */
 export async function startApp(options) {
@@ -62,7 +78,7 @@ export async function startApp(options) {
   const probotBin = path.join(REPO_ROOT, "node_modules/probot/bin/probot.js");
   // The chosen port can be taken between probing and binding: try again on EADDRINUSE.
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = attempt === 1 && options.port ? options.port : /** @type {number} */ (await freePort());
     const cwd = mkdtempSync(path.join(tmpdir(), "grb-app-"));
     const env = {
       PATH: process.env.PATH ?? "",
@@ -78,6 +94,7 @@ export async function startApp(options) {
       NO_SMEE_SETUP: "true",
       LOG_LEVEL: options.logLevel ?? "warn",
       LOG_FORMAT: "json",
+      ...options.env,
     };
     const child = spawn(process.execPath, [probotBin, "run", appEntry], {
       cwd,
@@ -146,6 +163,8 @@ export async function startApp(options) {
       url,
       webhookUrl: `${url}/api/github/webhooks`,
       pid: child.pid ?? 0,
+      port,
+      options,
       queueCounts,
       waitIdle: async (timeoutMs = 30_000) => {
         await waitUntil(
@@ -179,4 +198,45 @@ export async function startApp(options) {
       stop,
     };
   }
+}
+
+/**
+ * Whether process `pid` holds the TCP connection from local port `localPort` to `remotePort` (Linux: the socket's
+ * inode in /proc/net/tcp{,6} among the process's file descriptors). The end-to-end tests use it to tell which
+ * replica is waiting for a given answer of the fake GitHub (e.g. a `slow` fault), i.e. which one runs that job.
+ * @param {number} pid @param {number} localPort @param {number} remotePort @returns {boolean}
+ */
+export function processOwnsConnection(pid, localPort, remotePort) {
+  /** @type {Set<string>} */
+  const inodes = new Set();
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let table = "";
+    try {
+      table = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of table.split("\n").slice(1)) {
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+      const columns = line.trim().split(/\s+/);
+      const local = parseInt(columns[1]?.split(":")[1] ?? "", 16);
+      const remote = parseInt(columns[2]?.split(":")[1] ?? "", 16);
+      if (local === localPort && remote === remotePort && columns[9]) inodes.add(columns[9]);
+    }
+  }
+  if (!inodes.size) return false;
+  let fds = /** @type {string[]} */ ([]);
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  return fds.some((fd) => {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      return inode !== undefined && inodes.has(inode);
+    } catch {
+      return false;
+    }
+  });
 }
