@@ -43,6 +43,7 @@ export function freePort() {
  * @property {(timeoutMs?: number) => Promise<void>} waitIdle resolves when the app's queue has nothing waiting,
  *   running or delayed (read from its /metrics; with Redis, across every replica)
  * @property {() => Promise<Record<string, number>>} queueCounts the queue's job counts by state, from /metrics
+ * @property {() => Promise<string>} metrics the text of GET /metrics (Prometheus format)
  * @property {(signal?: NodeJS.Signals) => void} kill sends a signal (default SIGKILL) without cleaning up
  * @property {() => Promise<number | null>} exited resolves with the exit code once the process has ended
  * @property {() => Promise<void>} stop kills the process (SIGTERM, then SIGKILL) and removes its working folder
@@ -149,12 +150,15 @@ export async function startApp(options) {
       if (attempt < 3 && output.includes("EADDRINUSE")) continue;
       throw new Error(`${error instanceof Error ? error.message : error}\napp output:\n${output}`);
     }
-    const queueCounts = async () => {
+    const metrics = async () => {
       const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) });
       if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+      return response.text();
+    };
+    const queueCounts = async () => {
       /** @type {Record<string, number>} */
       const counts = {};
-      for (const match of (await response.text()).matchAll(/^grb_queue_jobs\{state="(\w+)"\} (\d+)/gm)) {
+      for (const match of (await metrics()).matchAll(/^grb_queue_jobs\{state="(\w+)"\} (\d+)/gm)) {
         counts[match[1] ?? ""] = Number(match[2]);
       }
       return counts;
@@ -166,6 +170,7 @@ export async function startApp(options) {
       port,
       options,
       queueCounts,
+      metrics,
       waitIdle: async (timeoutMs = 30_000) => {
         await waitUntil(
           "the app's queue to be idle",
