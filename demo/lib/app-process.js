@@ -108,9 +108,12 @@ export async function startApp(options) {
     child.stderr.on("data", (/** @type {Buffer} */ chunk) => (output += chunk));
     /** @type {number | null | undefined} */
     let exitCode;
+    /** @type {NodeJS.Signals | null} */
+    let exitSignal = null;
     const exited = new Promise((resolve) =>
       child.once("exit", (code, signal) => {
         exitCode = code ?? (signal ? -1 : null);
+        exitSignal = signal;
         resolve(undefined);
       }),
     );
@@ -151,7 +154,14 @@ export async function startApp(options) {
       throw new Error(`${error instanceof Error ? error.message : error}\napp output:\n${output}`);
     }
     const metrics = async () => {
-      const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) });
+      // A dead replica says so (and how it ended) instead of a bare "fetch failed".
+      if (exitCode !== undefined) {
+        throw new Error(
+          `the app (pid ${child.pid}) has exited (code ${exitCode}${exitSignal ? `, signal ${exitSignal}` : ""}); ` +
+            `its last output:\n${output.slice(-4000)}`,
+        );
+      }
+      const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) });
       if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
       return response.text();
     };
@@ -175,8 +185,14 @@ export async function startApp(options) {
         await waitUntil(
           "the app's queue to be idle",
           async () => {
-            const c = await queueCounts();
-            return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0;
+            try {
+              const c = await queueCounts();
+              return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0;
+            } catch (error) {
+              // A busy app (a loaded machine) may miss one poll's time limit: ask again; a dead one ends the wait.
+              if (exitCode !== undefined) throw error;
+              return false;
+            }
           },
           { timeoutMs, intervalMs: 20 },
         );

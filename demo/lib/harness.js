@@ -216,7 +216,8 @@ export async function startHarness(options = {}) {
     for (const event of events) {
       const [first] = await send([event], deliverOptions);
       if (first) results.push(first);
-      await waitIdle();
+      // Generous: under injected faults one delivery's work can wait out a few retries and an 11 s answer.
+      await waitIdle(60_000);
     }
     return results;
   };

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import type { FaultMode, FaultOptions } from "../../demo/lib/fake-faults.js";
+import { startHarness, type Harness } from "../../demo/lib/harness.js";
+import { storySeed } from "../../demo/lib/story.js";
+import { ensureBuilt } from "./support/ensure-built.js";
+import { metricSum } from "./support/metrics.js";
+import { expectNoDuplicates, expectSchemaClean, runCheckedStep } from "./support/story-checks.js";
+
+/**
+ * The story against `probot run` while the GitHub stand-in misbehaves the ways GitHub does: every step's facts
+ * hold, nothing is duplicated, every request stays valid. Each scenario has its own fake GitHub and app process;
+ * they run side by side (most of a story is the app's own pacing of writes, idle time), each test awaits its own.
+ *
+ * Which steps: 1–5 under every mode. They create every kind of artifact the bot owns (check runs, and updates of
+ * them; the audit's tracking issue; a draft release; the promotion branch, its commit and PR) with the faults on from
+ * the first request. Step 6 (the same PR moved to a newer release: updates of a draft, a branch and a PR) runs under
+ * the 5xx mode, which strikes every route. Steps 7 (redeliver everything) and 8 (a forged delivery) are left out:
+ * they make no GitHub call (a redelivery is the same job, which the queue does not run twice; a forged delivery is
+ * refused before any work), so faults have nothing to act on. The whole story under each of the five modes would
+ * take several minutes of CPU on a 2-core machine; these cover every write path under every mode in one file.
+ */
+const CORE_STEPS = [
+  "open-pr",
+  "retitle-and-fix",
+  "squash-merge-and-audit",
+  "tag-draft-release",
+  "publish-promotion-pr",
+];
+
+interface Scenario {
+  name: string;
+  faults: FaultOptions[];
+  /** The modes that must have struck (so the test cannot pass without faults). */
+  modes: FaultMode[];
+  /** Which requests may be faulted: every faulted request matches. */
+  only: (request: { method: string; route: string | null }) => boolean;
+  /** Run on BullMQ (a private redis-server) instead of the in-process queue. */
+  redis?: boolean;
+  steps?: string[];
+}
+
+const WRITE = /^(POST|PATCH|PUT|DELETE)$/;
+const SCENARIOS: Scenario[] = [
+  {
+    name: "5xx (500/502/503) on 10 % of all requests, on the Redis queue",
+    faults: [{ mode: "5xx", fraction: 0.1, seed: 7 }],
+    modes: ["5xx"],
+    only: () => true,
+    redis: true,
+    steps: [...CORE_STEPS, "newer-release-same-pr"],
+  },
+  {
+    name: "secondary rate limit (403 + retry-after) and 429 on 25 % of writes",
+    faults: [{ mode: ["secondary-rate-limit", "429"], on: "writes", fraction: 0.25, seed: 3, retryAfter: 1 }],
+    modes: ["secondary-rate-limit", "429"],
+    only: (r) => WRITE.test(r.method),
+  },
+  {
+    name: "primary rate limit exhausted (reset in 2 s) on 5 % of reads",
+    faults: [{ mode: "primary-rate-limit", on: "reads", fraction: 0.05, seed: 5, retryAfter: 2 }],
+    modes: ["primary-rate-limit"],
+    only: (r) => !WRITE.test(r.method),
+  },
+  {
+    name: "connection resets on 10 % of reads and half of the check-run writes (one route)",
+    faults: [
+      { mode: "reset", route: "POST /repos/:owner/:repo/check-runs", fraction: 0.5, seed: 13 },
+      { mode: "reset", on: "reads", fraction: 0.1, seed: 11 },
+    ],
+    modes: ["reset"],
+    only: (r) => !WRITE.test(r.method) || r.route === "/repos/:owner/:repo/check-runs",
+  },
+  {
+    name: "answers 11 s late (past 10 s) on three writes",
+    faults: [{ mode: "slow", on: "writes", fraction: 0.3, seed: 2, maxFaults: 3, delayMs: 11_000 }],
+    modes: ["slow"],
+    only: (r) => WRITE.test(r.method),
+  },
+];
+
+interface Outcome {
+  faults: Record<FaultMode, number>;
+  faulted: Array<{ method: string; route: string | null; fault: string | null }>;
+  permanentFailures: number;
+  errors: string[];
+}
+
+async function runScenario(scenario: Scenario): Promise<Outcome> {
+  const h: Harness = await startHarness({
+    fake: { ...storySeed(), faults: scenario.faults },
+    redis: scenario.redis ?? false,
+    appEnv: { RETRY_BASE_SECONDS: "0.2" },
+  });
+  try {
+    const memory: Record<string, any> = {};
+    for (const id of scenario.steps ?? CORE_STEPS) {
+      try {
+        await runCheckedStep(h, memory, id);
+      } catch (error) {
+        throw new Error(
+          `${scenario.name}, step ${id}: ${error instanceof Error ? error.message : error}\n` +
+            `faults so far: ${JSON.stringify(h.fake.faults)}\n${h.logs().slice(-6000)}`,
+        );
+      }
+    }
+    await h.waitIdle(60_000);
+    expectNoDuplicates(h);
+    expectSchemaClean(h);
+    const metrics = await h.app.metrics();
+    return {
+      faults: { ...h.fake.faults },
+      faulted: h.fake.requests
+        .filter((r) => r.fault)
+        .map((r) => ({ method: r.method, route: r.route, fault: r.fault })),
+      permanentFailures: metricSum(metrics, "grb_feature_runs_total", { outcome: "failed" }),
+      errors: h.app
+        .logRecords()
+        .filter((r) => Number(r.level) >= 50)
+        .map((r) => String(r.msg)),
+    };
+  } finally {
+    await h.stop();
+  }
+}
+
+describe("end to end: the story while GitHub fails (5xx, rate limits, resets, slow answers)", () => {
+  const outcomes = new Map<string, Promise<Outcome>>();
+
+  beforeAll(() => {
+    ensureBuilt();
+    for (const scenario of SCENARIOS) {
+      const outcome = runScenario(scenario);
+      outcome.catch(() => undefined); // awaited by its test; never an unhandled rejection meanwhile
+      outcomes.set(scenario.name, outcome);
+    }
+  });
+  afterAll(async () => {
+    await Promise.allSettled(outcomes.values());
+  }, 120_000);
+
+  for (const scenario of SCENARIOS) {
+    test(`${scenario.name}: every step's facts hold, nothing duplicated, valid requests`, async () => {
+      const outcome = await outcomes.get(scenario.name)!;
+      // The faults did strike, where the scenario says, and the work went through anyway.
+      for (const mode of scenario.modes) expect(outcome.faults[mode]).toBeGreaterThan(0);
+      expect(outcome.faulted.length).toBeGreaterThan(0);
+      expect(outcome.faulted.filter((r) => !scenario.only(r))).toEqual([]);
+      // Nothing was given up on: every failure was retried until it went through.
+      expect(outcome.permanentFailures).toBe(0);
+      expect(outcome.errors).toEqual([]);
+    }, 150_000);
+  }
+});
