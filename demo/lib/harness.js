@@ -332,6 +332,10 @@ export async function startHarness(options = {}) {
      */
     deliverPending: (deliverOptions = {}) => deliver(fake.takeEvents(), deliverOptions),
     waitIdle,
+    /** How many times a replica was killed or stopped and started again (its /metrics counters restart at 0). */
+    get restarts() {
+      return slots.reduce((n, slot) => n + slot.exits, 0);
+    },
     killApp,
     restartApp,
     replicaAwaitingSlowAnswer,

@@ -27,7 +27,7 @@ describe("end to end: the story on two replicas, every delivery sent to both at 
       replicas: 2,
       redis: true,
       deliverTo: "all",
-      appEnv: { RETRY_BASE_SECONDS: "0.2" },
+      appEnv: { RETRY_BASE_SECONDS: "0.2", JOB_LOCK_SECONDS: "5" },
     });
   }, 120_000);
   afterAll(async () => {
@@ -66,7 +66,9 @@ describe("end to end: the story on two replicas, every delivery sent to both at 
       .map((d) => Object.values(FEATURES).filter((f) => handlersFor(f, d.name, d.action).length > 0).length)
       .reduce((a, b) => a + b, 0);
     const runs = metrics.map((text) => metricSum(text, "grb_feature_runs_total", { outcome: "done" }));
-    expect(runs[0]! + runs[1]!).toBe(expected);
+    // (A story step that restarts a replica resets its counters: then only "at least" can be said.)
+    if (h.restarts) expect(runs[0]! + runs[1]!).toBeLessThanOrEqual(expected);
+    else expect(runs[0]! + runs[1]!).toBe(expected);
     expect(runs.every((n) => n > 0)).toBe(true);
     expect(metrics.map((text) => metricSum(text, "grb_feature_runs_total", { outcome: "failed" }))).toEqual([
       0, 0,
