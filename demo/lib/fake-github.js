@@ -282,15 +282,13 @@ export class FakeGitHub {
         record.fault = fault.mode;
         this.faults[fault.mode]++;
       }
-      if (fault?.mode === "reset") {
-        // A connection reset: no answer at all (a TCP RST where the platform has it).
-        record.status = 0;
-        const socket = req.socket;
-        if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
-        else socket.destroy();
+      // `after`: the request is carried out, then its answer is lost (below).
+      const lostAnswer = fault?.rule.options.after === true;
+      if (fault?.mode === "reset" && !lostAnswer) {
+        this.#reset(req, record);
         return;
       }
-      if (fault && fault.mode !== "slow") {
+      if (fault && fault.mode !== "slow" && !lostAnswer) {
         response = faultResponse(fault, { installationId: this.installationId, requestId: requestId() });
       } else {
         response = await match.route.handler({
@@ -302,6 +300,13 @@ export class FakeGitHub {
           pathname,
           linkBase: `http://${req.headers.host ?? this.host}${prefix}${pathname}`,
         });
+        if (fault && lostAnswer) {
+          if (fault.mode === "reset") {
+            this.#reset(req, record);
+            return;
+          }
+          response = faultResponse(fault, { installationId: this.installationId, requestId: requestId() });
+        }
       }
     } catch (error) {
       if (error instanceof HttpError) {
@@ -340,6 +345,17 @@ export class FakeGitHub {
       return;
     }
     this.#write(res, response);
+  }
+
+  /**
+   * A connection reset: no answer at all (a TCP RST where the platform has it).
+   * @param {import("node:http").IncomingMessage} req @param {RecordedRequest} record
+   */
+  #reset(req, record) {
+    record.status = 0;
+    const socket = req.socket;
+    if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+    else socket.destroy();
   }
 
   /**
