@@ -289,8 +289,24 @@ export async function startHarness(options = {}) {
    * holds every distinct delivery; `redeliver` and `sendWithBadSignature` follow the harness's `deliverTo` route.
    */
   const sender = {
+    /** The webhook secret (e.g. to sign a hand-made delivery). */
+    secret,
+    appId: APP_ID,
+    /** The first running replica's webhook URL. */
+    get url() {
+      return appOf(running()[0] ?? 0).webhookUrl;
+    },
     get deliveries() {
       return deliveries;
+    },
+    /**
+     * Sends one new delivery (a new GUID) following `deliverTo`, without waiting for the work; the first replica's
+     * answer (any non-2xx one when it went to several).
+     * @param {string} name @param {Record<string, any>} payload
+     */
+    send: async (name, payload) => {
+      const results = await post({ name, payload }, options.deliverTo ?? "one", { redelivery: false });
+      return results.find((r) => r.status < 200 || r.status > 299) ?? /** @type {Delivered} */ (results[0]);
     },
     /** @param {Delivery} delivery */
     redeliver: async (delivery) => {

@@ -42,7 +42,11 @@ describe("end to end: the story on two replicas, every delivery sent to both at 
 
   test("one of each artifact: check runs per name+SHA, a draft per tag, one promotion PR, one tracking issue", () => {
     expectNoDuplicates(h);
-    expect(h.fake.releases.map((r) => [r.tagName, r.draft])).toEqual([
+    expect(
+      h.fake.releases
+        .filter((r) => ["v0.0.3", "v0.0.4"].includes(r.tagName))
+        .map((r) => [r.tagName, r.draft]),
+    ).toEqual([
       ["v0.0.3", false],
       ["v0.0.4", false],
     ]);

@@ -82,7 +82,7 @@ describe("end to end: two replicas on one Redis, bursts and kill -9", () => {
     const { burst: pushed, rest } = takeEvents("push");
     await burst(pushed);
     await h.deliver([...rest, ...h.fake.takeEvents()]); // create, release.created
-    expect(h.fake.releases.map((r) => [r.tagName, r.draft])).toEqual([["v0.0.3", true]]);
+    expect(h.fake.releases.filter((r) => r.tagName === "v0.0.3").map((r) => r.draft)).toEqual([true]);
     expectNoDuplicates(h);
   }, 90_000);
 
