@@ -132,8 +132,10 @@ describe("FakeGitHub faults, conditional requests and the delivery log", () => {
     expect(fake.labels.has("done-502")).toBe(true);
     fake.injectFaults({ mode: "reset", after: true, route: "POST /repos/:owner/:repo/labels" });
     await expect(call("POST", `${repoPath}/labels`, { body: { name: "done-reset" } })).rejects.toThrow();
-    expect(lastRecord()).toMatchObject({ fault: "reset", status: 0 });
+    expect(lastRecord()).toMatchObject({ fault: "reset", status: 0, faultAfter: true });
     expect(fake.labels.has("done-reset")).toBe(true);
+    // GitHub did the work: it counts against the rate limit, unlike a reset before it.
+    expect(fake.rateLimitedCalls({ since: fake.requests.length - 1 })).toBe(1);
     expect(() => fake.injectFaults({ mode: "slow", after: true })).toThrow(/after/);
   });
 
