@@ -1,7 +1,7 @@
 // @ts-check
 import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -43,18 +43,34 @@ export function freePort() {
  * @property {(timeoutMs?: number) => Promise<void>} waitIdle resolves when the app's queue has nothing waiting,
  *   running or delayed (read from its /metrics; with Redis, across every replica)
  * @property {() => Promise<Record<string, number>>} queueCounts the queue's job counts by state, from /metrics
+ * @property {() => Promise<string>} metrics the text of GET /metrics (Prometheus format)
  * @property {(signal?: NodeJS.Signals) => void} kill sends a signal (default SIGKILL) without cleaning up
  * @property {() => Promise<number | null>} exited resolves with the exit code once the process has ended
  * @property {() => Promise<void>} stop kills the process (SIGTERM, then SIGKILL) and removes its working folder
+ * @property {number} port the port it listens on (a restart asks for the same one, so the webhook URL stays)
+ * @property {AppOptions} options what it was started with: `startApp(app.options)` starts it again the same way
+ */
+
+/**
+ * @typedef {object} AppOptions
+ * @property {string} githubHost `127.0.0.1:PORT` of the fake GitHub
+ * @property {number} appId
+ * @property {string} privateKey
+ * @property {string} webhookSecret
+ * @property {string} [logLevel] LOG_LEVEL (default warn)
+ * @property {number} [startTimeoutMs] how long to wait for GET /ping (default 20 s)
+ * @property {string} [appEntry] the built app (default lib/index.js)
+ * @property {Record<string, string>} [env] more variables, e.g. `REDIS_URL`, `RETRY_BASE_SECONDS`,
+ *   `JOB_LOCK_SECONDS`, `SHUTDOWN_DEADLINE_SECONDS`, `QUEUE_CONCURRENCY` (docs/configuration.md, "Runtime")
+ * @property {number} [port] listen on this port (e.g. the one of a replica being restarted); a free one when unset
+ *   or taken
  */
 
 /**
  * Runs the built app (`lib/index.js`) with `probot run` as a separate process, configured only through the
  * environment, in an empty temp folder (no `.env` can override anything), and waits until GET /ping answers PONG.
  * The process is killed if it does not come up in time.
- * @param {{ githubHost: string; appId: number; privateKey: string; webhookSecret: string; logLevel?: string;
- *   startTimeoutMs?: number; appEntry?: string; env?: Record<string, string> }} options `githubHost` is
- *   `127.0.0.1:PORT` of the fake GitHub; `env` adds variables (e.g. `REDIS_URL`, `RECONCILE_INTERVAL_MINUTES`)
+ * @param {AppOptions} options
  * @returns {Promise<AppProcess>}
  */
 export async function startApp(options) {
@@ -63,7 +79,7 @@ export async function startApp(options) {
   const probotBin = path.join(REPO_ROOT, "node_modules/probot/bin/probot.js");
   // The chosen port can be taken between probing and binding: try again on EADDRINUSE.
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = attempt === 1 && options.port ? options.port : /** @type {number} */ (await freePort());
     const cwd = mkdtempSync(path.join(tmpdir(), "grb-app-"));
     const env = {
       PATH: process.env.PATH ?? "",
@@ -92,9 +108,12 @@ export async function startApp(options) {
     child.stderr.on("data", (/** @type {Buffer} */ chunk) => (output += chunk));
     /** @type {number | null | undefined} */
     let exitCode;
+    /** @type {NodeJS.Signals | null} */
+    let exitSignal = null;
     const exited = new Promise((resolve) =>
       child.once("exit", (code, signal) => {
         exitCode = code ?? (signal ? -1 : null);
+        exitSignal = signal;
         resolve(undefined);
       }),
     );
@@ -134,12 +153,22 @@ export async function startApp(options) {
       if (attempt < 3 && output.includes("EADDRINUSE")) continue;
       throw new Error(`${error instanceof Error ? error.message : error}\napp output:\n${output}`);
     }
-    const queueCounts = async () => {
-      const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const metrics = async () => {
+      // A dead replica says so (and how it ended) instead of a bare "fetch failed".
+      if (exitCode !== undefined) {
+        throw new Error(
+          `the app (pid ${child.pid}) has exited (code ${exitCode}${exitSignal ? `, signal ${exitSignal}` : ""}); ` +
+            `its last output:\n${output.slice(-4000)}`,
+        );
+      }
+      const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) });
       if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+      return response.text();
+    };
+    const queueCounts = async () => {
       /** @type {Record<string, number>} */
       const counts = {};
-      for (const match of (await response.text()).matchAll(/^grb_queue_jobs\{state="(\w+)"\} (\d+)/gm)) {
+      for (const match of (await metrics()).matchAll(/^grb_queue_jobs\{state="(\w+)"\} (\d+)/gm)) {
         counts[match[1] ?? ""] = Number(match[2]);
       }
       return counts;
@@ -148,13 +177,22 @@ export async function startApp(options) {
       url,
       webhookUrl: `${url}/api/github/webhooks`,
       pid: child.pid ?? 0,
+      port,
+      options,
       queueCounts,
+      metrics,
       waitIdle: async (timeoutMs = 30_000) => {
         await waitUntil(
           "the app's queue to be idle",
           async () => {
-            const c = await queueCounts();
-            return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0;
+            try {
+              const c = await queueCounts();
+              return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0;
+            } catch (error) {
+              // A busy app (a loaded machine) may miss one poll's time limit: ask again; a dead one ends the wait.
+              if (exitCode !== undefined) throw error;
+              return false;
+            }
           },
           { timeoutMs, intervalMs: 20 },
         );
@@ -181,4 +219,45 @@ export async function startApp(options) {
       stop,
     };
   }
+}
+
+/**
+ * Whether process `pid` holds the TCP connection from local port `localPort` to `remotePort` (Linux: the socket's
+ * inode in /proc/net/tcp{,6} among the process's file descriptors). The end-to-end tests use it to tell which
+ * replica is waiting for a given answer of the fake GitHub (e.g. a `slow` fault), i.e. which one runs that job.
+ * @param {number} pid @param {number} localPort @param {number} remotePort @returns {boolean}
+ */
+export function processOwnsConnection(pid, localPort, remotePort) {
+  /** @type {Set<string>} */
+  const inodes = new Set();
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let table = "";
+    try {
+      table = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of table.split("\n").slice(1)) {
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+      const columns = line.trim().split(/\s+/);
+      const local = parseInt(columns[1]?.split(":")[1] ?? "", 16);
+      const remote = parseInt(columns[2]?.split(":")[1] ?? "", 16);
+      if (local === localPort && remote === remotePort && columns[9]) inodes.add(columns[9]);
+    }
+  }
+  if (!inodes.size) return false;
+  let fds = /** @type {string[]} */ ([]);
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  return fds.some((fd) => {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      return inode !== undefined && inodes.has(inode);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -18,6 +18,9 @@
  * @property {number} [delayMs] how late a `slow` answer is written (default 11_000: longer than octokit's and probot's
  *   usual patience)
  * @property {500 | 502 | 503} [status] the status of a `5xx` fault (default: drawn among 500, 502, 503)
+ * @property {boolean} [after] `5xx` and `reset` only: the request is carried out first, then its answer is lost (a
+ *   5xx instead of it, or no answer): what a client sees when GitHub did the write but the answer never arrived
+ *   (GitHub's 502/504 on writes), so a blind retry of a POST makes a second artifact
  * @typedef {{ options: FaultOptions; random: () => number; count: number }} FaultRule
  * @typedef {{ method: string; pathname: string; template: string }} FaultTarget
  * @typedef {{ mode: FaultMode; rule: FaultRule }} FaultDecision
@@ -48,6 +51,11 @@ export function seededRandom(seed) {
 
 /** @param {FaultOptions} options @returns {FaultRule} */
 export function faultRule(options) {
+  if (options.after && [options.mode].flat().some((m) => m !== "5xx" && m !== "reset")) {
+    throw new Error(
+      `fault option \`after\` applies to the modes 5xx and reset, not ${JSON.stringify(options.mode)}`,
+    );
+  }
   const modes = Array.isArray(options.mode) ? options.mode : [options.mode];
   if (!modes.length || modes.some((m) => !FAULT_MODES.includes(m))) {
     throw new Error(`unknown fault mode ${JSON.stringify(options.mode)} (one of ${FAULT_MODES.join(", ")})`);

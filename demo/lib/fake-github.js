@@ -31,8 +31,9 @@ import {
  * @typedef {import("./github-shapes.js").CheckRunState} CheckRunState
  * @typedef {import("./github-shapes.js").RepoSettings} RepoSettings
  * @typedef {{ method: string; path: string; prefix: string; body: unknown; status: number; route: string | null;
- *   actor: string | null; problems: string[]; fault: string | null }} RecordedRequest
- *   `fault`: the injected fault of this request (a `FaultMode`), or null
+ *   actor: string | null; problems: string[]; fault: string | null; faultAfter?: boolean }} RecordedRequest
+ *   `fault`: the injected fault of this request (a `FaultMode`), or null; `faultAfter`: it struck after the work
+ *   (`after: true`)
  * @typedef {{ name: string; payload: Record<string, any>; cause: string }} GitHubEvent
  * @typedef {{ status: number; body?: unknown; headers?: Record<string, string>; raw?: Buffer | string }} FakeResponse
  * @typedef {import("./fake-faults.js").FaultMode} FaultMode
@@ -305,15 +306,14 @@ export class FakeGitHub {
         record.fault = fault.mode;
         this.faults[fault.mode]++;
       }
-      if (fault?.mode === "reset") {
-        // A connection reset: no answer at all (a TCP RST where the platform has it).
-        record.status = 0;
-        const socket = req.socket;
-        if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
-        else socket.destroy();
+      // `after`: the request is carried out, then its answer is lost (below).
+      const lostAnswer = fault?.rule.options.after === true;
+      if (lostAnswer) record.faultAfter = true;
+      if (fault?.mode === "reset" && !lostAnswer) {
+        this.#reset(req, record);
         return;
       }
-      if (fault && fault.mode !== "slow") {
+      if (fault && fault.mode !== "slow" && !lostAnswer) {
         response = faultResponse(fault, { installationId: this.installationId, requestId: requestId() });
       } else {
         response = await match.route.handler({
@@ -326,6 +326,13 @@ export class FakeGitHub {
           linkBase: `http://${req.headers.host ?? this.host}${prefix}${pathname}`,
           problems: record.problems,
         });
+        if (fault && lostAnswer) {
+          if (fault.mode === "reset") {
+            this.#reset(req, record);
+            return;
+          }
+          response = faultResponse(fault, { installationId: this.installationId, requestId: requestId() });
+        }
       }
     } catch (error) {
       if (error instanceof HttpError) {
@@ -364,6 +371,17 @@ export class FakeGitHub {
       return;
     }
     this.#write(res, response);
+  }
+
+  /**
+   * A connection reset: no answer at all (a TCP RST where the platform has it).
+   * @param {import("node:http").IncomingMessage} req @param {RecordedRequest} record
+   */
+  #reset(req, record) {
+    record.status = 0;
+    const socket = req.socket;
+    if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+    else socket.destroy();
   }
 
   /**
@@ -514,14 +532,17 @@ export class FakeGitHub {
    * (docs.github.com, "Best practices for using the REST API" → conditional requests): a `304 Not Modified` answered
    * to an authorized request with a matching `If-None-Match` does not count. Our choice for injected faults: a
    * `reset` never got an answer and a `primary-rate-limit` refusal found nothing left to charge (remaining is 0),
-   * so neither counts; a 5xx, a secondary limit, a 429 and a `slow` answer do count (GitHub processed and
-   * authenticated them; a retry budget that assumes failures are free would be too optimistic).
+   * so neither counts (unless the reset came after the work, `after: true`); a 5xx, a secondary limit, a 429 and a
+   * `slow` answer do count (GitHub processed and authenticated them; a retry budget that assumes failures are free
+   * would be too optimistic).
    * @param {{ since?: number }} [options] `since`: index in `requests` to count from
    */
   rateLimitedCalls(options = {}) {
     return this.requests
       .slice(options.since ?? 0)
-      .filter((r) => r.status !== 304 && r.fault !== "reset" && r.fault !== "primary-rate-limit").length;
+      .filter(
+        (r) => r.status !== 304 && (r.fault !== "reset" || r.faultAfter) && r.fault !== "primary-rate-limit",
+      ).length;
   }
 
   // ---------------------------------------------------------------- the App's webhook delivery log

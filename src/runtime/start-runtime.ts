@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Context, type Probot } from "probot";
 import { Counter, Gauge, Registry } from "prom-client";
 import { FEATURES, handlersFor, type Feature } from "../features.js";
+import { retryOnlyRepeatableRequests } from "../github/retry-policy.js";
 import { createBullmqQueue } from "./bullmq-queue.js";
 import { configureLocks } from "./configure-locks.js";
 import type { DeliveryJob, JobQueue } from "./job-queue.js";
@@ -75,6 +76,8 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
       contextFor: async (job) => {
         const installationId = (job.payload.installation as { id?: number } | undefined)?.id;
         const octokit = await installationOctokit(app, installationId, pacing);
+        // A lost answer to a POST or DELETE is retried by the queue (look-up first), never repeated blindly.
+        retryOnlyRepeatableRequests(octokit);
         const event = { id: job.id, name: job.name, payload: job.payload } as ConstructorParameters<
           typeof Context
         >[0];

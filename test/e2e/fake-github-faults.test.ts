@@ -124,6 +124,21 @@ describe("FakeGitHub faults, conditional requests and the delivery log", () => {
     expect((await call("GET", `${repoPath}/labels/steady`)).status).toBe(200);
   });
 
+  test("after: true — the write happens, then its answer is lost (a 502, or no answer at all)", async () => {
+    fake.injectFaults({ mode: "5xx", status: 502, after: true, route: "POST /repos/:owner/:repo/labels" });
+    const lost502 = await call("POST", `${repoPath}/labels`, { body: { name: "done-502" } });
+    expect(lost502.status).toBe(502);
+    expect(lastRecord()).toMatchObject({ fault: "5xx", status: 502 });
+    expect(fake.labels.has("done-502")).toBe(true);
+    fake.injectFaults({ mode: "reset", after: true, route: "POST /repos/:owner/:repo/labels" });
+    await expect(call("POST", `${repoPath}/labels`, { body: { name: "done-reset" } })).rejects.toThrow();
+    expect(lastRecord()).toMatchObject({ fault: "reset", status: 0, faultAfter: true });
+    expect(fake.labels.has("done-reset")).toBe(true);
+    // GitHub did the work: it counts against the rate limit, unlike a reset before it.
+    expect(fake.rateLimitedCalls({ since: fake.requests.length - 1 })).toBe(1);
+    expect(() => fake.injectFaults({ mode: "slow", after: true })).toThrow(/after/);
+  });
+
   test("slow: the answer is late but the write happened at once, and other requests are not held up", async () => {
     fake.injectFaults({ mode: "slow", delayMs: 1500, route: /\/labels$/, on: "writes" });
     const started = Date.now();
