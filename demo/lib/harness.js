@@ -352,6 +352,10 @@ export async function startHarness(options = {}) {
     get restarts() {
       return slots.reduce((n, slot) => n + slot.exits, 0);
     },
+    /** Replicas that were never killed or restarted (their /metrics counters cover the whole run). */
+    get neverRestarted() {
+      return slots.flatMap((slot, i) => (slot.exits === 0 ? [i] : []));
+    },
     killApp,
     restartApp,
     replicaAwaitingSlowAnswer,

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
 import nock from "nock";
 import { createGitopsReleaseBot } from "../../src/index.js";
 import { createMemoryQueue } from "../../src/runtime/memory-queue.js";
-import { API, mockGitHub, mockNoConfig, resetNock } from "../helpers/mock-github.js";
+import { API, mockCheckRunList, mockGitHub, mockNoConfig, resetNock } from "../helpers/mock-github.js";
 import { mockSquashTitleCheck } from "../helpers/squash-mocks.js";
 import { examplePayload } from "../helpers/webhooks.js";
 import { pacedProbot } from "./pacing-helpers.js";
@@ -33,12 +33,11 @@ describe("a delivery that meets GitHub's secondary rate limit (the runtime, pace
     const squashRuns: Array<Record<string, unknown>> = [];
     // No configuration file, however often it is read (once per delivery today; caching may change that).
     mockNoConfig(nock(API).persist(), owner, repo);
+    // The SHA's check runs, listed once per attempt (the retry lists them again: another attempt may have written).
+    mockCheckRunList(nock(API).persist(), owner, repo, sha);
     mockSquashTitleCheck(gh.api, owner, repo, sha, squashRuns);
     const titleWrite = (status: number) =>
       gh.api
-        .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
-        .query((q) => q.check_name === "PR title")
-        .reply(200, { total_count: 0, check_runs: [] })
         .post(`/repos/${owner}/${repo}/check-runs`, (body) => body.name === "PR title")
         .reply((async (request: Request) => {
           titleWrites.push({
