@@ -1,11 +1,12 @@
 // @ts-check
 import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { superviseChild } from "./child-process.js";
 import { waitUntil } from "./wait-until.js";
 
 /** The repository root (demo/lib/../..). */
@@ -103,42 +104,15 @@ export async function startApp(options) {
       env: /** @type {NodeJS.ProcessEnv} */ (/** @type {unknown} */ (env)),
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let output = "";
-    child.stdout.on("data", (/** @type {Buffer} */ chunk) => (output += chunk));
-    child.stderr.on("data", (/** @type {Buffer} */ chunk) => (output += chunk));
-    /** @type {number | null | undefined} */
-    let exitCode;
-    /** @type {NodeJS.Signals | null} */
-    let exitSignal = null;
-    const exited = new Promise((resolve) =>
-      child.once("exit", (code, signal) => {
-        exitCode = code ?? (signal ? -1 : null);
-        exitSignal = signal;
-        resolve(undefined);
-      }),
-    );
-    // If the test runner or the demo dies without cleaning up, the app must not outlive it.
-    const killOnExit = () => {
-      child.kill("SIGKILL");
-      rmSync(cwd, { recursive: true, force: true });
-    };
-    process.once("exit", killOnExit);
-    const stop = async () => {
-      process.removeListener("exit", killOnExit);
-      if (exitCode === undefined) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(cwd, { recursive: true, force: true });
-    };
+    const watched = superviseChild(child, { workdir: cwd });
+    const { stop } = watched;
     const url = `http://127.0.0.1:${port}`;
     try {
       await waitUntil(
         "the app to answer GET /ping with PONG",
         async () => {
-          if (exitCode !== undefined) throw new Error(`the app exited (code ${exitCode}):\n${output}`);
+          if (watched.exitCode() !== undefined)
+            throw new Error(`the app exited (code ${watched.exitCode()}):\n${watched.output()}`);
           try {
             const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
             return (await response.text()) === "PONG";
@@ -150,15 +124,17 @@ export async function startApp(options) {
       );
     } catch (error) {
       await stop();
-      if (attempt < 3 && output.includes("EADDRINUSE")) continue;
-      throw new Error(`${error instanceof Error ? error.message : error}\napp output:\n${output}`);
+      if (attempt < 3 && watched.output().includes("EADDRINUSE")) continue;
+      throw new Error(`${error instanceof Error ? error.message : error}\napp output:\n${watched.output()}`);
     }
     const metrics = async () => {
       // A dead replica says so (and how it ended) instead of a bare "fetch failed".
+      const exitCode = watched.exitCode();
       if (exitCode !== undefined) {
+        const signal = watched.exitSignal();
         throw new Error(
-          `the app (pid ${child.pid}) has exited (code ${exitCode}${exitSignal ? `, signal ${exitSignal}` : ""}); ` +
-            `its last output:\n${output.slice(-4000)}`,
+          `the app (pid ${child.pid}) has exited (code ${exitCode}${signal ? `, signal ${signal}` : ""}); ` +
+            `its last output:\n${watched.output().slice(-4000)}`,
         );
       }
       const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) });
@@ -190,7 +166,7 @@ export async function startApp(options) {
               return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0;
             } catch (error) {
               // A busy app (a loaded machine) may miss one poll's time limit: ask again; a dead one ends the wait.
-              if (exitCode !== undefined) throw error;
+              if (watched.exitCode() !== undefined) throw error;
               return false;
             }
           },
@@ -201,12 +177,13 @@ export async function startApp(options) {
         child.kill(signal);
       },
       exited: async () => {
-        await exited;
-        return exitCode ?? null;
+        await watched.exited;
+        return watched.exitCode() ?? null;
       },
-      logs: () => output,
+      logs: watched.output,
       logRecords: () =>
-        output
+        watched
+          .output()
           .split("\n")
           .filter((line) => line.startsWith("{"))
           .map((line) => {

@@ -1,10 +1,11 @@
 // @ts-check
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "./app-process.js";
+import { superviseChild } from "./child-process.js";
 import { waitUntil } from "./wait-until.js";
 
 /** Thrown when Debian's `redis-server` is not on the PATH; the message says how to install it. */
@@ -49,46 +50,23 @@ export async function startRedisServer(options = {}) {
       ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
-    let output = "";
-    child.stdout.on("data", (/** @type {Buffer} */ chunk) => (output += chunk));
-    child.stderr.on("data", (/** @type {Buffer} */ chunk) => (output += chunk));
-    /** @type {number | null | undefined} */
-    let exitCode;
-    const exited = new Promise((resolve) =>
-      child.once("exit", (code) => {
-        exitCode = code;
-        resolve(undefined);
-      }),
-    );
-    const killOnExit = () => {
-      child.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-    };
-    process.once("exit", killOnExit);
-    const stop = async () => {
-      process.removeListener("exit", killOnExit);
-      if (exitCode === undefined) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    };
+    const watched = superviseChild(child, { workdir: dir });
+    const { stop } = watched;
     /** @param {string[]} args */
     const command = (args) => redisCommand(port, args);
     try {
       await waitUntil(
         `redis-server on port ${port} to answer PING`,
         async () => {
-          if (exitCode !== undefined) throw new Error(`redis-server exited (code ${exitCode}):\n${output}`);
+          if (watched.exitCode() !== undefined)
+            throw new Error(`redis-server exited (code ${watched.exitCode()}):\n${watched.output()}`);
           return (await command(["PING"]).catch(() => "")).startsWith("+PONG");
         },
         { timeoutMs: options.startTimeoutMs ?? 10_000, intervalMs: 20 },
       );
     } catch (error) {
       await stop();
-      if (attempt < 3 && /already in use/i.test(output)) continue;
+      if (attempt < 3 && /already in use/i.test(watched.output())) continue;
       throw error;
     }
     return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid ?? 0, command, stop };

@@ -55,19 +55,9 @@ export async function listInstallations(
   );
 }
 
-interface RepositoryLike {
-  id: number;
-  node_id: string;
-  name: string;
-  full_name: string;
-  private: boolean;
-  owner: { login: string; id: number; type: string };
-  html_url: string;
-  url: string;
-  default_branch?: string;
-  archived?: boolean;
-  disabled?: boolean;
-}
+/** A repository as GitHub lists it: the fields the sweep keeps, some optional in the answer. */
+type RepositoryLike = Omit<InstallationRepository, "default_branch" | "archived" | "disabled"> &
+  Partial<Pick<InstallationRepository, "default_branch" | "archived" | "disabled">>;
 
 /** Every repository the installation can access (installation token), 100 a page, conditionally. */
 export async function listInstallationRepositories(

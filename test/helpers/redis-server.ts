@@ -1,9 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Redis } from "ioredis";
-import { freePort } from "../../demo/lib/app-process.js";
+import { redisServerInstalled, startRedisServer } from "../../demo/lib/redis-process.js";
 
 export interface TestRedis {
   url: string;
@@ -31,31 +27,19 @@ export async function startTestRedis(options: { dedicated?: boolean } = {}): Pro
   const given = process.env.TEST_REDIS_URL;
   if (given && !options.dedicated) return { url: given, client: client(given), stop: closeClients };
 
-  if (spawnSync("redis-server", ["--version"]).error) {
+  if (!redisServerInstalled()) {
     throw new Error(
       "These tests need a real Redis: install Debian's redis-server (apt-get install -y redis-server) " +
         "or set TEST_REDIS_URL=redis://127.0.0.1:<port>.",
     );
   }
-  const port = (await freePort()) as number;
-  const dir = mkdtempSync(join(tmpdir(), "redis-"));
-  const server: ChildProcess = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-    { stdio: "ignore" },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 50 ? null : 100) });
-  await probe.ping();
-  probe.disconnect();
+  const server = await startRedisServer();
   return {
-    url,
-    client: client(url),
+    url: server.url,
+    client: client(server.url),
     stop: async () => {
       await closeClients();
-      server.kill("SIGTERM");
-      await new Promise((resolve) => server.once("exit", resolve));
-      rmSync(dir, { recursive: true, force: true });
+      await server.stop();
     },
   };
 }
