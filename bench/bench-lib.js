@@ -78,3 +78,19 @@ export async function benchApp(features) {
     },
   };
 }
+
+/**
+ * Runs `fn` with nock out of the way: benches before it leave nock intercepting (and refusing) connections, and
+ * this one talks to real local servers.
+ * @template T @param {() => Promise<T>} fn @returns {Promise<T>}
+ */
+export async function withRealNetwork(fn) {
+  const { default: nock } = await import("nock");
+  const wasActive = nock.isActive();
+  if (wasActive) nock.restore();
+  try {
+    return await fn();
+  } finally {
+    if (wasActive) nock.activate();
+  }
+}

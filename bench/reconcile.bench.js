@@ -5,7 +5,7 @@ import { generateKeyPairSync, createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import { Probot, ProbotOctokit } from "probot";
-import { fmt } from "./bench-lib.js";
+import { fmt, withRealNetwork } from "./bench-lib.js";
 import { createReconciler } from "../lib/runtime/reconcile.js";
 
 const INSTALLATIONS = 4;
@@ -128,7 +128,11 @@ async function startStandIn() {
   return { server, counts, url: `http://127.0.0.1:${server.address().port}` };
 }
 
-export default async function bench() {
+export default function bench() {
+  return withRealNetwork(sweepBench);
+}
+
+async function sweepBench() {
   const standIn = await startStandIn();
   const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
     .privateKey.export({ type: "pkcs1", format: "pem" })
@@ -175,6 +179,10 @@ export default async function bench() {
       const ms = performance.now() - started;
       const requests = standIn.counts.requests - before.requests;
       const notModified = standIn.counts.notModified - before.notModified;
+      // A sweep that could not read the repositories measures nothing: say why instead of printing zeros.
+      if (report?.repositories !== INSTALLATIONS * REPOS_PER_INSTALLATION || report.errors) {
+        throw new Error(`the ${label} swept ${JSON.stringify(report)}: expected every repository`);
+      }
       rows.push({ label, report, ms, requests, charged: requests - notModified });
     }
   } finally {

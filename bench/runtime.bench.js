@@ -7,11 +7,10 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import nock from "nock";
 import { REPO_ROOT, throwawayAppKey } from "../demo/lib/app-process.js";
 import { waitUntil } from "../demo/lib/wait-until.js";
 import { WebhookSender } from "../demo/lib/webhook-sender.js";
-import { fmt } from "./bench-lib.js";
+import { fmt, withRealNetwork } from "./bench-lib.js";
 import { startInstantGitHub } from "./lib/instant-github-thread.js";
 import { startProbot } from "./lib/probot-process.js";
 import { startRedis } from "./lib/redis-server.js";
@@ -44,21 +43,16 @@ const now = () => performance.timeOrigin + performance.now();
 /** @typedef {Awaited<ReturnType<typeof startInstantGitHub>>} StandIn */
 
 export default async function runtimeBench() {
-  // Other benches leave nock intercepting (and refusing) connections: this one talks to real local servers.
-  const nockWasActive = nock.isActive();
-  if (nockWasActive) nock.restore();
-  const key = throwawayAppKey();
-  const secret = randomBytes(16).toString("hex");
-  /** @type {string[]} */
-  const problems = [];
-  try {
+  return withRealNetwork(async () => {
+    const key = throwawayAppKey();
+    const secret = randomBytes(16).toString("hex");
+    /** @type {string[]} */
+    const problems = [];
     const latency = await answerLatency(key, secret, problems);
     const single = await prOpened(key, secret, problems);
     const burst = await burstRuns(key, secret, problems);
     return section(latency, single, burst, problems);
-  } finally {
-    if (nockWasActive) nock.activate();
-  }
+  });
 }
 
 /**

@@ -11,6 +11,7 @@ import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import { requestProblems, responseProblems } from "../../demo/lib/github-rest-schema.js";
 import {
+  appJson,
   checkRunJson,
   commitJson,
   fileJson,
@@ -246,6 +247,13 @@ export class InstantGitHub {
         },
       ];
     }
+    // The app's start-up reconciliation sweep (app JWT): it finds nothing to sweep here, so the bench measures
+    // deliveries only.
+    if (method === "GET" && path === "/app") {
+      return [200, appJson(this.urls, "gitops-platform", { id: this.appId, slug: "gitops-release-bot" })];
+    }
+    if (method === "GET" && (path === "/app/installations" || path === "/app/hook/deliveries"))
+      return [200, []];
     m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!m) return this.#unexpected(method, path, notFound);
     const repoKey = `${m[1]}/${m[2]}`;

@@ -4,6 +4,7 @@ import { truncateUtf8 } from "../util/markdown.js";
 import { memoizeForEvent } from "../util/event-memo.js";
 import { withKeyedLock, type Lease } from "../util/keyed-lock.js";
 import type { Octokit, RepoRef } from "./types.js";
+import type { ConditionalReader } from "./conditional-reads.js";
 
 /** GitHub accepts at most 50 annotations per create/update request. */
 export const ANNOTATIONS_PER_REQUEST = 50;
@@ -222,4 +223,30 @@ function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+// Read conditionally (If-None-Match with the stored ETag; a 304 is free) for the reconciliation sweep, which keeps
+// only the reduced view it compares.
+
+/**
+ * The names of the App's check runs on a commit (100 a page), read conditionally: the reconciliation sweep compares
+ * them with the checks the bot writes on an open PR's head. Runs of other apps (a CI job that happens to be called
+ * "PR title") do not count.
+ */
+export async function listCheckRunNames(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+  appId: number,
+): Promise<string[]> {
+  return reader.all(
+    octokit,
+    "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+    { ...repo, ref: sha, per_page: 100 },
+    (data) =>
+      (data as { check_runs: Array<{ name: string; app?: { id?: number } | null }> }).check_runs
+        .filter((run) => run.app?.id === appId)
+        .map((run) => run.name),
+  );
 }

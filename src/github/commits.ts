@@ -4,6 +4,7 @@ import { hasEventMemo, memoizeForEvent } from "../util/event-memo.js";
 import { LruCache } from "../util/lru-cache.js";
 import { mapConcurrent } from "../util/map-concurrent.js";
 import type { Octokit, RepoRef } from "./types.js";
+import type { ConditionalReader } from "./conditional-reads.js";
 
 /** Commits per compare page (GitHub's maximum). */
 export const COMPARE_PAGE_SIZE = 100;
@@ -373,4 +374,25 @@ function asRateLimitError(error: unknown): unknown {
     response: { headers },
     cause: error,
   });
+}
+
+// Read conditionally (If-None-Match with the stored ETag; a 304 is free) for the reconciliation sweep, which keeps
+// only the reduced view it compares.
+
+/** The newest commits of a branch (one page of 100), read conditionally: enough to see recent reverts. */
+export async function listRecentCommits(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+): Promise<Array<{ sha: string; parentSha: string | null; message: string }>> {
+  return reader.get(
+    octokit,
+    "GET /repos/{owner}/{repo}/commits",
+    { ...repo, sha: branch, per_page: 100 },
+    (data) =>
+      (data as Array<{ sha: string; parents: Array<{ sha: string }>; commit: { message: string } }>).map(
+        (c) => ({ sha: c.sha, parentSha: c.parents[0]?.sha ?? null, message: c.commit.message }),
+      ),
+  );
 }

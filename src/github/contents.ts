@@ -5,6 +5,7 @@ import { CONFIG_PATH, type Config } from "../config/schema.js";
 import { LruCache } from "../util/lru-cache.js";
 import { err, type Result } from "../util/result.js";
 import { statusOf, type Octokit, type RepoRef } from "./types.js";
+import type { ConditionalReader } from "./conditional-reads.js";
 
 /** A file's text and blob SHA at `ref` (`GET /repos/{owner}/{repo}/contents/{path}`), or null when it does not exist. */
 export async function readFile(
@@ -139,4 +140,33 @@ function cachedRequest(octokit: Octokit, installationId: number) {
     }
   };
   return Object.assign(request, { endpoint: octokit.request.endpoint });
+}
+
+// Read conditionally (If-None-Match with the stored ETag; a 304 is free) for the reconciliation sweep, which keeps
+// only the reduced view it compares.
+
+/** A file's text at a commit, read conditionally, or null when it does not exist. */
+export async function readFileTextAt(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+  path: string,
+  ref: string,
+): Promise<string | null> {
+  try {
+    return await reader.get(
+      octokit,
+      "GET /repos/{owner}/{repo}/contents/{path}",
+      { ...repo, path, ref },
+      (data) => {
+        const file = data as { type?: string; content?: string };
+        return file.type === "file" && typeof file.content === "string"
+          ? Buffer.from(file.content, "base64").toString("utf8")
+          : null;
+      },
+    );
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return null;
+    throw error;
+  }
 }

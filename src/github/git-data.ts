@@ -1,6 +1,7 @@
 import { mapConcurrent } from "../util/map-concurrent.js";
 import type { ChangedFile } from "./pulls.js";
 import { statusOf, type Octokit, type RepoRef } from "./types.js";
+import type { ConditionalReader } from "./conditional-reads.js";
 
 /** A file of a commit's tree. */
 export interface TreeFile {
@@ -134,4 +135,82 @@ export async function commitFileOnBranch(
   });
   await pointBranchAt(octokit, repo, change.branch, commit.sha, change.branchExists);
   return commit.sha;
+}
+
+// Read conditionally (If-None-Match with the stored ETag; a 304 is free) for the reconciliation sweep, which keeps
+// only the reduced view it compares.
+
+/**
+ * The commit a branch points to, read conditionally (the sweep's first read: an unchanged branch is a 304), or null
+ * when the repository is empty (GitHub answers 409) or the branch is missing (404).
+ */
+export async function readBranchHead(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+): Promise<string | null> {
+  return reader
+    .get(
+      octokit,
+      "GET /repos/{owner}/{repo}/git/ref/{ref}",
+      { ...repo, ref: `heads/${branch}` },
+      (data) => (data as { object: { sha: string } }).object.sha,
+    )
+    .catch((error: unknown) => {
+      const status = (error as { status?: number }).status;
+      if (status === 404 || status === 409) return null;
+      throw error;
+    });
+}
+
+/**
+ * The files of a commit's tree that `pick` keeps (with their blob SHAs), read conditionally: only the picked
+ * entries are kept between sweeps, never the whole tree. `variant` names the pick.
+ */
+export async function pickTreeFiles(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+  pick: (paths: string[]) => string[],
+  variant: string,
+): Promise<Array<{ path: string; sha: string }>> {
+  return reader.get(
+    octokit,
+    "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
+    { ...repo, tree_sha: sha, recursive: "1" },
+    (data) => {
+      const blobs = new Map(
+        (data as { tree: Array<{ path?: string; sha?: string; type?: string }> }).tree
+          .filter((entry) => entry.type === "blob" && entry.path && entry.sha)
+          .map((entry) => [entry.path!, entry.sha!]),
+      );
+      return pick([...blobs.keys()]).map((path) => ({ path, sha: blobs.get(path)! }));
+    },
+    variant,
+  );
+}
+
+/** A blob's text reduced by `reduce` (blobs never change: after the first read, every read is a 304). */
+export async function readBlobReduced<T>(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+  reduce: (text: string) => T,
+  variant: string,
+): Promise<T> {
+  return reader.get(
+    octokit,
+    "GET /repos/{owner}/{repo}/git/blobs/{file_sha}",
+    { ...repo, file_sha: sha },
+    (data) => {
+      const blob = data as { content: string; encoding: string };
+      return reduce(
+        Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8").toString("utf8"),
+      );
+    },
+    variant,
+  );
 }

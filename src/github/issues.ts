@@ -1,5 +1,6 @@
 import { withKeyedLock } from "../util/keyed-lock.js";
 import type { Octokit, RepoRef } from "./types.js";
+import type { ConditionalReader } from "./conditional-reads.js";
 
 /** A bot-owned issue, identified by a hidden marker in its body so that it is found again and never duplicated. */
 export interface TrackingIssue {
@@ -124,4 +125,49 @@ export async function addLabels(
   labels: string[],
 ): Promise<void> {
   await octokit.rest.issues.addLabels({ ...repo, issue_number: issueNumber, labels });
+}
+
+// Read conditionally (If-None-Match with the stored ETag; a 304 is free) for the reconciliation sweep, which keeps
+// only the reduced view it compares.
+
+/** An open issue that carries one of the bot's markers, as the reconciliation sweep keeps it. */
+export interface BotIssue {
+  number: number;
+  key: string;
+  title: string;
+  body: string;
+  labels: string[];
+}
+
+/**
+ * The open issues the bot tracks (every open issue is listed, 100 a page, conditionally; only the bot's kept). A
+ * repository with issues turned off answers 410 (or 404): it has none.
+ */
+export async function listOpenBotIssues(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+): Promise<BotIssue[]> {
+  return reader
+    .all(octokit, "GET /repos/{owner}/{repo}/issues", { ...repo, state: "open", per_page: 100 }, (data) =>
+      (
+        data as Array<{
+          number: number;
+          title: string;
+          body?: string | null;
+          pull_request?: unknown;
+          labels: Array<string | { name?: string }>;
+        }>
+      ).flatMap((issue) => {
+        const key = /<!-- gitops-release-bot:(\S+) -->/.exec(issue.body ?? "")?.[1];
+        if (issue.pull_request || !key) return [];
+        const labels = issue.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean);
+        return [{ number: issue.number, key, title: issue.title, body: issue.body ?? "", labels }];
+      }),
+    )
+    .catch((error: unknown) => {
+      const status = (error as { status?: number }).status;
+      if (status === 404 || status === 410) return [];
+      throw error;
+    });
 }

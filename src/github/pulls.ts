@@ -1,6 +1,7 @@
 import { memoizeForEvent } from "../util/event-memo.js";
 import { toCommitInfo, type CommitInfo } from "./commits.js";
 import { statusOf, type Octokit, type RepoRef } from "./types.js";
+import type { ConditionalReader } from "./conditional-reads.js";
 
 /** The parts of a pull request the checks read. */
 export interface PullRequestInfo {
@@ -204,4 +205,51 @@ export async function updatePull(
   change: { title: string; body: string },
 ): Promise<void> {
   await octokit.rest.pulls.update({ ...repo, pull_number: number, title: change.title, body: change.body });
+}
+
+// Read conditionally (If-None-Match with the stored ETag; a 304 is free) for the reconciliation sweep, which keeps
+// only the reduced view it compares.
+
+interface OpenPullLike {
+  number: number;
+  body?: string | null;
+  updated_at?: string | null;
+  head: { sha: string; ref: string };
+}
+
+/** An open pull request as the reconciliation sweep keeps it (the body only for the bot's promotion branches). */
+export interface OpenPull {
+  number: number;
+  headSha: string;
+  headRef: string;
+  updatedAt: string | null;
+  /** The body of a PR from `promote/…` (its hidden marker names the tag it promotes), else null. */
+  promotionBody: string | null;
+}
+
+/** Every open pull request (100 a page), read conditionally. */
+export async function listOpenPulls(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+): Promise<OpenPull[]> {
+  return reader.all(
+    octokit,
+    "GET /repos/{owner}/{repo}/pulls",
+    { ...repo, state: "open", per_page: 100 },
+    (data) =>
+      (data as Array<OpenPullLike>).map((pr) => ({
+        number: pr.number,
+        headSha: pr.head.sha,
+        headRef: pr.head.ref,
+        updatedAt: pr.updated_at ?? null,
+        promotionBody: pr.head.ref.startsWith("promote/") ? (pr.body ?? "") : null,
+      })),
+  );
+}
+
+/** A pull request as GitHub answers it now (the `pull_request` of a webhook the sweep stands in for). */
+export async function getPullRequestData(octokit: Octokit, repo: RepoRef, number: number) {
+  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
+  return data;
 }

@@ -1,5 +1,6 @@
 import { withKeyedLock } from "../util/keyed-lock.js";
 import { statusOf, type Octokit, type RepoRef } from "./types.js";
+import type { ConditionalReader } from "./conditional-reads.js";
 
 export interface ReleaseInfo {
   id: number;
@@ -115,6 +116,46 @@ export async function getReleaseByTag(
     return { body: data.body ?? null, url: data.html_url };
   } catch (error) {
     if (statusOf(error) === 404) return null;
+    throw error;
+  }
+}
+
+// Read conditionally (If-None-Match with the stored ETag; a 304 is free) for the reconciliation sweep, which keeps
+// only the reduced view it compares.
+
+/** A release as the reconciliation sweep keeps it. */
+export interface ReleaseSummary {
+  tag: string;
+  draft: boolean;
+  prerelease: boolean;
+  publishedAt: string | null;
+}
+
+/** Every release, drafts included (100 a page), read conditionally. */
+export async function listReleaseSummaries(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+): Promise<ReleaseSummary[]> {
+  return reader.all(octokit, "GET /repos/{owner}/{repo}/releases", { ...repo, per_page: 100 }, (data) =>
+    (
+      data as Array<{ tag_name: string; draft: boolean; prerelease: boolean; published_at: string | null }>
+    ).map((r) => ({
+      tag: r.tag_name,
+      draft: r.draft,
+      prerelease: r.prerelease,
+      publishedAt: r.published_at,
+    })),
+  );
+}
+
+/** The published release of a tag as GitHub answers it now (the `release` of a `release.published`), or null. */
+export async function getPublishedReleaseData(octokit: Octokit, repo: RepoRef, tag: string) {
+  try {
+    const { data } = await octokit.rest.repos.getReleaseByTag({ ...repo, tag });
+    return data;
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return null;
     throw error;
   }
 }

@@ -2,6 +2,7 @@ import type { MergeSettingName, MergeSettings } from "../rules/merge-settings-dr
 import { memoizeForEvent } from "../util/event-memo.js";
 import { err, ok, type Result } from "../util/result.js";
 import { statusOf, type Octokit, type RepoRef } from "./types.js";
+import type { ConditionalReader } from "./conditional-reads.js";
 
 const SETTINGS: MergeSettingName[] = [
   "allow_squash_merge",
@@ -122,4 +123,21 @@ export async function canWrite(octokit: Octokit, repo: RepoRef, username: string
 export async function listTagNames(octokit: Octokit, repo: RepoRef): Promise<string[]> {
   const tags = await octokit.paginate(octokit.rest.repos.listTags, { ...repo, per_page: 100 });
   return tags.map((tag) => tag.name);
+}
+
+// Read conditionally (If-None-Match with the stored ETag; a 304 is free) for the reconciliation sweep, which keeps
+// only the reduced view it compares.
+
+/** Every tag of the repository with its commit (100 a page), read conditionally. */
+export async function listTagsConditional(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+): Promise<Array<{ name: string; sha: string }>> {
+  return reader.all(octokit, "GET /repos/{owner}/{repo}/tags", { ...repo, per_page: 100 }, (data) =>
+    (data as Array<{ name: string; commit: { sha: string } }>).map((t) => ({
+      name: t.name,
+      sha: t.commit.sha,
+    })),
+  );
 }

@@ -5,21 +5,14 @@ import { rankTargetCandidates } from "../gitops/rank-target-candidates.js";
 import { readSourceRef, type SourceTarget } from "../gitops/set-source-ref.js";
 import type { InstallationRepository } from "../github/apps.js";
 import type { ConditionalReader } from "../github/conditional-reads.js";
-import { readConfigAtRef } from "../github/contents.js";
-import {
-  getPublishedReleaseData,
-  getPullRequestData,
-  listCheckRunNames,
-  listOpenBotIssues,
-  listOpenPulls,
-  listRecentCommits,
-  listReleaseSummaries,
-  listTagsConditional,
-  pickTreeFiles,
-  readBlobReduced,
-  readBranchHead,
-  readFileTextAt,
-} from "../github/repo-state.js";
+import { readConfigAtRef, readFileTextAt } from "../github/contents.js";
+import { listCheckRunNames } from "../github/checks.js";
+import { listRecentCommits } from "../github/commits.js";
+import { pickTreeFiles, readBlobReduced, readBranchHead } from "../github/git-data.js";
+import { listOpenBotIssues } from "../github/issues.js";
+import { getPullRequestData, listOpenPulls } from "../github/pulls.js";
+import { getPublishedReleaseData, listReleaseSummaries } from "../github/releases.js";
+import { listTagsConditional } from "../github/repos.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { readPromotionTag } from "../report/promotion-body.js";
 import { AUDIT_ISSUE_KEY, readAuditState } from "../report/squash-audit-issue.js";
