@@ -82,11 +82,18 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
       }
       return { kind: "done", failed: [...failedBefore, ...failures.map((f) => f.feature)] };
     }
-    const delayMs = Math.max(
+    let delayMs = Math.max(
       ...transient.map((f) => retryDelayMs(attempt, f.failure, at, { baseMs: options.retryBaseMs })),
     );
-    if (at + delayMs > job.receivedAt + options.retryDeadlineMs) {
-      return { kind: "done", failed: [...failedBefore, ...failures.map((f) => f.feature)] };
+    const deadlineAt = job.receivedAt + options.retryDeadlineMs;
+    if (at + delayMs > deadlineAt) {
+      // A jittered backoff that overshoots the deadline becomes one last try at the deadline; only when GitHub
+      // itself forbids retrying before then (retry-after, a rate-limit reset) is the failure final now.
+      const earliestAt = Math.max(...transient.map((f) => f.failure.notBeforeMs));
+      if (at >= deadlineAt || earliestAt > deadlineAt) {
+        return { kind: "done", failed: [...failedBefore, ...failures.map((f) => f.feature)] };
+      }
+      delayMs = deadlineAt - at;
     }
     const features = transient.some((f) => f.feature === "*") ? pending : transient.map((f) => f.feature);
     for (const f of transient) options.onOutcome?.("retry", f.feature);
