@@ -13,6 +13,7 @@ import {
   type StepReport,
 } from "../../demo/lib/story.js";
 import { ensureBuilt } from "./support/ensure-built.js";
+import { changedLines, PR_CHECKS, runCheckedStep } from "./support/story-checks.js";
 
 /**
  * Issue 7's story against the real app process (`probot run lib/index.js`) and the fake GitHub. Each test runs one
@@ -24,11 +25,11 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
   const memory: Record<string, any> = {};
   const asserted = new Set<string>();
 
+  // Each step also passes the checks the replica and fault tests share (support/story-checks.ts); the tests below
+  // add what only the single-replica story shows.
   async function runStep(id: string): Promise<StepReport["facts"]> {
-    const step = STORY_STEPS.find((s) => s.id === id);
-    if (!step?.run) throw new Error(`story step "${id}" has no run`);
     asserted.add(id);
-    return (await step.run(h, memory)).facts;
+    return runCheckedStep(h, memory, id);
   }
 
   beforeAll(async () => {
@@ -62,15 +63,6 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     // The PR does not touch the configuration file: no "Config" check.
     expect(h.fake.findCheckRuns({ name: "Config" })).toEqual([]);
   }, 60_000);
-
-  /** The checks every PR gets on this branch, by name. */
-  const PR_CHECKS = ["PR title", "Squash title", "Folder layout"];
-
-  /** The one `+`/`-` pair of a unified diff, and the files it touches. */
-  const changedLines = (diff: string) => ({
-    files: [...diff.matchAll(/^diff --git a\/(\S+) b\//gm)].map((m) => m[1]),
-    lines: diff.split("\n").filter((l) => /^[+-](?![+-]{2} )/.test(l)),
-  });
 
   test(`2. retitled "${GOOD_TITLE}" and fixed → every check passes on the new head`, async () => {
     const facts = await runStep("retitle-and-fix");
@@ -132,19 +124,8 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
   test("5. v0.0.3 published → the promotion PR: a one-line diff of the release file, production changes listed", async () => {
     const facts = await runStep("publish-promotion-pr");
     expect(facts.published.map((d: any) => d.cause)).toEqual(["release.published", "release.released"]);
-    expect(facts.pr).toMatchObject({
-      state: "open",
-      head: PROMOTION_BRANCH,
-      base: "main",
-      title: "chore(release): promote v0.0.3 to release",
-    });
-    expect(facts.open).toHaveLength(1);
-    expect(changedLines(facts.diff)).toEqual({
-      files: [RELEASE_FILE],
-      lines: ["-    tag: v0.0.2", "+    tag: v0.0.3"],
-    });
+    // (PR state, title, one-line diff and its checks: the shared check of this step.)
     // The Kustomizations of production that the release changes: the tenants of the story's PR and `fix stuff`.
-    expect(facts.pr.body).toContain("## What changes in production");
     expect(facts.pr.body).toMatch(/`tenants-common` \(`\.\/tenants\/aws\/common`\): \*\*changes\*\*/);
     expect(facts.pr.body).toContain("`feature-ingress-nginx` (`./features/ingress-nginx`): unchanged");
     // The bot's own writes made GitHub send events; they were delivered, and its PR passes its own checks.
