@@ -93,11 +93,32 @@ function repositoryNode(fake) {
     squashMergeCommitMessage: repo.squash_merge_commit_message,
     /** @param {{ oid?: string; expression?: string }} args */
     object: async ({ oid, expression }) => {
+      // A blob by its id (the app reads manifests this way, many per query).
+      if (oid && (await fake.git.objectType(oid.toLowerCase())) === "blob")
+        return blobNode(fake, oid.toLowerCase());
       const sha = await fake.git.resolveCommit(oid ?? expression ?? "");
       // `object(oid:)` needs the full object id; an unknown one is null (no error), as on GitHub.
       if (!sha || (oid && sha !== oid.toLowerCase())) return null;
       return commitNode(fake, sha);
     },
+  };
+}
+
+/**
+ * GitHub's Blob: `text` is null for binary content (a NUL byte in the first 8 KB, as git decides); the fake never
+ * truncates.
+ * @param {FakeGitHub} fake @param {string} sha
+ */
+async function blobNode(fake, sha) {
+  const content = await fake.git.readBlob(sha);
+  const binary = content.subarray(0, 8000).includes(0);
+  return {
+    __typename: "Blob",
+    oid: sha,
+    byteSize: content.length,
+    isBinary: binary,
+    isTruncated: false,
+    text: binary ? null : content.toString("utf8"),
   };
 }
 

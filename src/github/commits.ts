@@ -360,7 +360,7 @@ function deferred<T>() {
  * call would have got (with the response's `x-ratelimit-*` headers: the primary limit when `remaining` is 0, else a
  * secondary limit). Other errors pass unchanged.
  */
-function asRateLimitError(error: unknown): unknown {
+export function asRateLimitError(error: unknown): unknown {
   const e = error as {
     name?: string;
     errors?: Array<{ type?: string; message?: string }>;

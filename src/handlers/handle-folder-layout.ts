@@ -8,7 +8,14 @@ import {
   type PullRequestInfo,
 } from "../github/pulls.js";
 import { getMergeBase } from "../github/commits.js";
-import { diffTrees, readBlobText, getTree, type RepoTree } from "../github/git-data.js";
+import {
+  blobBatches,
+  diffTrees,
+  getTree,
+  readBlobTexts,
+  type BlobText,
+  type RepoTree,
+} from "../github/git-data.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { reportConfigProblems } from "../report/config-report.js";
 import { reportLayout } from "../report/layout-report.js";
@@ -18,19 +25,16 @@ import {
   isCrdCandidate,
   learnKindScopes,
   needsContent,
-  parseManifestContents,
   type LayoutFile,
   type ManifestContent,
 } from "../rules/evaluate-layout.js";
 import { compileLayoutTemplates } from "../rules/layout-templates.js";
-import { MAX_MANIFEST_BYTES } from "../rules/parse-manifests.js";
-import { mapConcurrent } from "../util/map-concurrent.js";
+import { MAX_MANIFEST_BYTES, type ParsedManifest } from "../rules/parse-manifests.js";
+import { manifestParser } from "../runtime/manifest-parser.js";
 import { pullRequestsToCheck, type PullRequestCheckContext } from "./pull-request-events.js";
 
 export const FOLDER_LAYOUT_CHECK = "Folder layout";
 
-/** Blob reads in flight at once: well within GitHub's secondary rate limits. */
-const READ_CONCURRENCY = 8;
 /** At most this many repository files are read to learn custom kinds from their CRDs. */
 const MAX_CRD_FILES = 50;
 
@@ -63,15 +67,21 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
         : null,
     ]);
     const { files, note } = await changedFilesOf(context, pr, head, listed);
-    // 4. The changed manifests' contents, by blob SHA, a few at a time.
-    const contents = await readManifests(context.octokit, repo, settings, files, head);
-    const parsed = parseManifestContents(contents);
+    // 4. The changed manifests, read in batches and parsed off the main thread as they arrive.
+    const manifests = await readManifests(
+      context.octokit,
+      repo,
+      files.filter((file) => needsContent(settings, toLayoutFile(file))).map((file) => blobOf(file, head)),
+    );
     // 5. Custom kinds not known yet: learn their scope from the repository's CRD files.
-    const crdManifests = hasUnknownKinds(learnKindScopes(settings, parsed.values()), parsed.values())
+    const crdManifests = hasUnknownKinds(
+      learnKindScopes(settings, manifests.parsed.values()),
+      manifests.parsed.values(),
+    )
       ? [
-          ...parseManifestContents(
-            await readCrdFiles(context.octokit, repo, settings, head, contents),
-          ).values(),
+          ...(
+            await readManifests(context.octokit, repo, crdFilesOf(settings, head, manifests.parsed))
+          ).parsed.values(),
         ]
       : [];
     // 6. Judge, then write the one check run of this SHA.
@@ -80,12 +90,12 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
       settings,
       {
         files: files.map(toLayoutFile),
-        contents,
+        contents: manifests.tooLarge,
         crdManifests,
         directoryExists: (dir) => (head.directories.has(dir) ? true : head.truncated ? null : false),
         title: pr.title,
       },
-      parsed,
+      manifests.parsed,
     );
     await upsertCheckRun(context.octokit, target, reportLayout(evaluation, note), {
       asOf: pr.updatedAt,
@@ -113,46 +123,87 @@ async function changedFilesOf(
   };
 }
 
-async function readManifests(
-  octokit: Octokit,
-  repo: RepoRef,
-  settings: LayoutConfig,
-  files: ChangedFile[],
-  head: RepoTree,
-): Promise<Map<string, ManifestContent>> {
-  const wanted = files.filter((file) => needsContent(settings, toLayoutFile(file)));
-  const read = await mapConcurrent(
-    wanted,
-    READ_CONCURRENCY,
-    async (file): Promise<[string, ManifestContent] | null> => {
-      const entry = head.files.get(file.filename);
-      const size = entry?.size ?? null;
-      const sha = file.sha ?? entry?.sha;
-      if (size !== null && size > MAX_MANIFEST_BYTES) return [file.filename, { tooLarge: size }];
-      if (!sha) return null;
-      return [file.filename, { text: await readBlobText(octokit, repo, sha) }];
-    },
-  );
-  return new Map(read.filter((entry) => entry !== null));
+/** A file to read: its blob, and its size when the tree says it. */
+interface ManifestBlob {
+  path: string;
+  sha: string | null;
+  size: number | null;
 }
 
-async function readCrdFiles(
-  octokit: Octokit,
-  repo: RepoRef,
+function blobOf(file: ChangedFile, head: RepoTree): ManifestBlob {
+  const entry = head.files.get(file.filename);
+  return { path: file.filename, sha: file.sha ?? entry?.sha ?? null, size: entry?.size ?? null };
+}
+
+/** Files whose name says CRD, not read yet, within the size limit: at most `MAX_CRD_FILES`. */
+function crdFilesOf(
   settings: LayoutConfig,
   head: RepoTree,
-  alreadyRead: Map<string, ManifestContent>,
-): Promise<Map<string, ManifestContent>> {
-  const candidates = [...head.files.values()]
+  alreadyRead: Map<string, ParsedManifest>,
+): ManifestBlob[] {
+  return [...head.files.values()]
     .filter((file) => !alreadyRead.has(file.path) && isCrdCandidate(settings, file.path))
     .filter((file) => file.size === null || file.size <= MAX_MANIFEST_BYTES)
     .slice(0, MAX_CRD_FILES);
-  const read = await mapConcurrent(
-    candidates,
-    READ_CONCURRENCY,
-    async (file) => [file.path, { text: await readBlobText(octokit, repo, file.sha) }] as const,
-  );
-  return new Map(read);
+}
+
+/**
+ * Reads manifests in GraphQL batches and parses each on the parser's thread as its batch arrives, while the next
+ * batch downloads. Only parsed results are kept: a PR of 500 manifests of 50 KB holds one batch of text at a time,
+ * never 500 syntax trees, and the main thread never parses.
+ */
+async function readManifests(
+  octokit: Octokit,
+  repo: RepoRef,
+  blobs: ManifestBlob[],
+): Promise<{ parsed: Map<string, ParsedManifest>; tooLarge: Map<string, ManifestContent> }> {
+  const parsed = new Map<string, ParsedManifest>();
+  const tooLarge = new Map<string, ManifestContent>();
+  const readable: Array<ManifestBlob & { sha: string }> = [];
+  for (const blob of blobs) {
+    if (blob.size !== null && blob.size > MAX_MANIFEST_BYTES)
+      tooLarge.set(blob.path, { tooLarge: blob.size });
+    else if (blob.sha) readable.push({ ...blob, sha: blob.sha });
+  }
+  const batches = blobBatches(readable);
+  const read = (batch: ManifestBlob[] | undefined) => {
+    if (!batch) return null;
+    const texts = readBlobTexts(octokit, repo, [...new Set(batch.map((blob) => blob.sha as string))]);
+    texts.catch(() => {}); // awaited below; a failure while the previous batch parses must not go unhandled
+    return texts;
+  };
+  let next = read(batches[0]);
+  for (const [i, batch] of batches.entries()) {
+    const texts = (await next) as Map<string, BlobText>;
+    next = read(batches[i + 1]);
+    await Promise.all(
+      batch.map(async (blob) => {
+        const { text, byteSize } = texts.get(blob.sha) ?? { text: null, byteSize: 0 };
+        if (byteSize > MAX_MANIFEST_BYTES) tooLarge.set(blob.path, { tooLarge: byteSize });
+        else if (text === null) parsed.set(blob.path, binaryFile(blob.path));
+        else parsed.set(blob.path, await manifestParser().parse(blob.path, text));
+      }),
+    );
+  }
+  return { parsed, tooLarge };
+}
+
+/** GitHub calls the blob binary: it cannot be a manifest, and saying so beats passing it silently. */
+function binaryFile(path: string): ParsedManifest {
+  return {
+    objects: [],
+    findings: [
+      {
+        path,
+        line: 1,
+        column: 1,
+        rule: "not-parsed",
+        severity: "warning",
+        message:
+          "Not checked: GitHub reports this file as binary, not text. Save it as UTF-8 text, or rename it so it does not end like a manifest.",
+      },
+    ],
+  };
 }
 
 function toLayoutFile(file: ChangedFile): LayoutFile {

@@ -1,3 +1,4 @@
+import { closeManifestParser } from "./manifest-parser.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Context, type Probot } from "probot";
 import { Counter, Gauge, Registry } from "prom-client";
@@ -149,6 +150,7 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
     unguard();
     await closeLocks();
     await pacing.close();
+    await closeManifestParser();
   };
   if (options.handleSignals) {
     process.once("SIGTERM", () => {

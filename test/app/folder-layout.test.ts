@@ -12,7 +12,7 @@ import {
 } from "../helpers/mock-github.js";
 import {
   blobSha,
-  mockBlob,
+  mockBlobs,
   mockLayoutCheckRun,
   mockTitleCheckRun,
   mockTree,
@@ -101,7 +101,7 @@ describe('"Folder layout" check', () => {
       title: "Not a manifest",
     });
     // No blob was read: no changed file is a manifest.
-    expect(gh.requests.filter((r) => r.path.includes("/git/blobs/"))).toEqual([]);
+    expect(gh.requests.filter((r) => r.path.includes("/git/blobs/") || r.path === "/graphql")).toEqual([]);
   });
 
   test("a renamed file is judged at its new path and its content read by blob SHA; removed files are not read", async () => {
@@ -125,7 +125,7 @@ describe('"Folder layout" check', () => {
     mockTree(gh.api, owner, name, sha, [
       { path: moved, sha: blobSha(CLUSTER_ROLE), size: CLUSTER_ROLE.length },
     ]);
-    mockBlob(gh.api, owner, name, CLUSTER_ROLE);
+    mockBlobs(gh.api, [CLUSTER_ROLE]);
     await probot.receive({ name: "pull_request", id: "2", payload } as never);
     gh.finish();
 
@@ -144,7 +144,8 @@ describe('"Folder layout" check', () => {
           "ClusterRole `namespace-admin` is cluster-scoped, but it is under `namespaced/`: move the file to the `non-namespaced/` folder.",
       },
     ]);
-    expect(gh.requests.filter((r) => r.path.includes("/git/blobs/"))).toHaveLength(1);
+    // One blob read, by its SHA, in one GraphQL query.
+    expect(gh.requests.filter((r) => r.path === "/graphql")).toHaveLength(1);
   });
 
   test("more than 3000 changed files → the merge base and head trees are diffed instead of listing files", async () => {
@@ -182,7 +183,7 @@ describe('"Folder layout" check', () => {
       { path: kustomizationPath, sha: blobSha(kustomization), size: kustomization.length },
       { path: "web/notes.txt" },
     ]);
-    mockBlob(gh.api, owner, name, kustomization);
+    mockBlobs(gh.api, [kustomization]);
     await probot.receive({ name: "pull_request", id: "3", payload } as never);
     gh.finish();
 

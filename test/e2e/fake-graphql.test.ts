@@ -4,6 +4,7 @@ import { FakeGitHub } from "../../demo/lib/fake-github.js";
 import { graphqlRequestProblems } from "../../demo/lib/github-graphql-schema.js";
 import { associatedPullsQuery, listPullRequestsForCommits } from "../../src/github/commits.js";
 import { readMergeSettings } from "../../src/github/repos.js";
+import { getTree, readBlobText, readBlobTexts } from "../../src/github/git-data.js";
 
 /**
  * The fake's GraphQL endpoint answers the queries the app sends, from the fake's real data (git and its PRs), with
@@ -26,6 +27,26 @@ describe("FakeGitHub GraphQL", () => {
   }, 60_000);
   afterAll(async () => {
     await fake?.close();
+  });
+
+  test("the app's blob-texts query answers what REST's GET /git/blobs/{sha} answers, many blobs in one request", async () => {
+    const tree = await getTree(octokit, repo, "main");
+    const manifests = [...tree.files.values()].filter((file) => file.path.endsWith(".yaml")).slice(0, 40);
+    expect(manifests.length).toBeGreaterThanOrEqual(20);
+    const before = fake.requests.length;
+    const texts = await readBlobTexts(
+      octokit,
+      repo,
+      manifests.map((file) => file.sha),
+    );
+    const sent = fake.requests.slice(before);
+    expect(sent.map((r) => `${r.method} ${r.prefix}${r.path}`)).toEqual(["POST /api/graphql"]);
+    expect(sent[0]!.problems).toEqual([]);
+    for (const file of manifests) {
+      const rest = await readBlobText(octokit, repo, file.sha);
+      expect(texts.get(file.sha)).toEqual({ text: rest, byteSize: Buffer.byteLength(rest) });
+    }
+    expect(fake.problems()).toEqual([]);
   });
 
   test("the app's associated-PR query answers what REST's GET /commits/{sha}/pulls answers, in one request", async () => {

@@ -43,17 +43,35 @@ export function mockTree(
     });
 }
 
-/** One blob, base64 as the API returns it. */
-export function mockBlob(api: nock.Scope, owner: string, repo: string, text: string): nock.Scope {
-  const sha = blobSha(text);
-  return api.get(`/repos/${owner}/${repo}/git/blobs/${sha}`).reply(200, {
-    sha,
-    node_id: "B_1",
-    size: Buffer.byteLength(text),
-    url: `https://api.github.com/repos/${owner}/${repo}/git/blobs/${sha}`,
-    content: Buffer.from(text).toString("base64"),
-    encoding: "base64",
-  });
+/**
+ * GitHub's GraphQL answer to one `blobTexts` query (the app reads manifests in batches): every aliased
+ * `bN: object(oid: $bN)` gets its text; the query must ask for exactly the blobs of `texts`. `queries` receives it.
+ */
+export function mockBlobs(
+  api: nock.Scope,
+  texts: string[],
+  queries: Array<{ query: string; variables: Record<string, string> }> = [],
+): nock.Scope {
+  const bySha = new Map(texts.map((text) => [blobSha(text), text]));
+  return api
+    .post("/graphql", (body) => {
+      if (typeof body !== "object" || !/query blobTexts/.test(String(body.query))) return false;
+      const asked = Object.entries(body.variables as Record<string, string>).filter(([name]) =>
+        /^b\d+$/.test(name),
+      );
+      return asked.length === bySha.size && asked.every(([, sha]) => bySha.has(sha));
+    })
+    .reply(200, (async (request: Request) => {
+      const body = (await request.json()) as { query: string; variables: Record<string, string> };
+      queries.push(body);
+      const repository: Record<string, unknown> = {};
+      for (const [name, sha] of Object.entries(body.variables)) {
+        const text = bySha.get(sha);
+        if (/^b\d+$/.test(name) && text !== undefined)
+          repository[name] = { text, isTruncated: false, byteSize: Buffer.byteLength(text) };
+      }
+      return { data: { repository } };
+    }) as never);
 }
 
 /**
