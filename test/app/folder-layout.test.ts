@@ -148,6 +148,70 @@ describe('"Folder layout" check', () => {
     expect(gh.requests.filter((r) => r.path === "/graphql")).toHaveLength(1);
   });
 
+  test("250 changed manifests → read in 3 GraphQL queries (100 + 100 + 50), no REST blob read; an oversized one gets a notice, unread", async () => {
+    const { payload, owner, name, sha, gh } = setup();
+    payload.pull_request.title = "feat(web): generated config";
+    const manifests = Array.from({ length: 250 }, (_, i) => {
+      const text =
+        i % 50 === 0
+          ? CLUSTER_ROLE.replace("namespace-admin", `role-${i}`)
+          : `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-${i}\ndata:\n  key: "${"v".repeat(2000)}"\n`;
+      return { filename: `features/web/namespaced/object-${String(i).padStart(3, "0")}.yaml`, text };
+    });
+    const oversized = {
+      filename: "features/web/namespaced/generated.yaml",
+      sha: blobSha("generated"),
+      size: 3_000_000,
+    };
+    payload.pull_request.changed_files = manifests.length + 1;
+    const captured = { created: [] as Array<Record<string, any>>, updates: [] as Array<Record<string, any>> };
+    mockLayoutCheckRun(gh.api, owner, name, sha, captured);
+    mockTitleCheckRun(gh.api, owner, name, sha);
+    mockCheckRunList(gh.api, owner, name, sha);
+    mockNoConfig(gh.api, owner, name);
+    mockPullFiles(gh.api, owner, name, payload.number, [
+      ...manifests.map((m) => ({ filename: m.filename, status: "added", sha: blobSha(m.text) })),
+      { filename: oversized.filename, status: "added", sha: oversized.sha },
+    ]);
+    mockTree(gh.api, owner, name, sha, [
+      ...manifests.map((m) => ({ path: m.filename, sha: blobSha(m.text), size: m.text.length })),
+      { path: oversized.filename, sha: oversized.sha, size: oversized.size },
+    ]);
+    const queries: Array<{ query: string; variables: Record<string, string> }> = [];
+    mockBlobs(
+      gh.api,
+      manifests.slice(0, 100).map((m) => m.text),
+      queries,
+    );
+    mockBlobs(
+      gh.api,
+      manifests.slice(100, 200).map((m) => m.text),
+      queries,
+    );
+    mockBlobs(
+      gh.api,
+      manifests.slice(200).map((m) => m.text),
+      queries,
+    );
+    await probot.receive({ name: "pull_request", id: "4", payload } as never);
+    gh.finish();
+
+    expect(queries.map((q) => Object.keys(q.variables).filter((k) => /^b\d+$/.test(k)).length)).toEqual([
+      100, 100, 50,
+    ]);
+    expect(gh.requests.filter((r) => r.path.includes("/git/blobs/"))).toEqual([]);
+    const created = captured.created[0]!;
+    expect(created.conclusion).toBe("failure");
+    const annotations = created.output.annotations as Array<Record<string, any>>;
+    expect(annotations.filter((a) => a.annotation_level === "failure").map((a) => a.path)).toEqual(
+      [0, 50, 100, 150, 200].map((i) => `features/web/namespaced/object-${String(i).padStart(3, "0")}.yaml`),
+    );
+    expect(annotations.find((a) => a.path === oversized.filename)).toMatchObject({
+      annotation_level: "notice",
+      message: expect.stringContaining("3000000 bytes"),
+    });
+  });
+
   test("more than 3000 changed files → the merge base and head trees are diffed instead of listing files", async () => {
     const { payload, owner, name, sha, gh } = setup();
     payload.pull_request.changed_files = 3500;
