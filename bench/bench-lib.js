@@ -54,7 +54,7 @@ export async function benchApp(features) {
     privateKey: generateKeyPairSync("rsa", { modulusLength: 2048 })
       .privateKey.export({ type: "pkcs1", format: "pem" })
       .toString(),
-    logLevel: "fatal",
+    logLevel: process.env.BENCH_LOG_LEVEL ?? "fatal",
     Octokit: ProbotOctokit.defaults((options) => ({
       ...options,
       retry: { enabled: false },

@@ -63,10 +63,10 @@ export interface BlobText {
 
 /**
  * GraphQL answers many blobs in one query (one rate-limit point) where REST needs one request each. A batch stops at
- * 100 objects or about 4 MB of text, whichever comes first: far inside GitHub's node limit (500,000), and small enough
+ * 100 objects or about 1 MB of text, whichever comes first: far inside GitHub's node limit (500,000), and small enough
  * that one answer is parsed quickly and never holds much memory.
  */
-export const BLOB_BATCH = { maxObjects: 100, maxBytes: 4 * 1024 * 1024 } as const;
+export const BLOB_BATCH = { maxObjects: 100, maxBytes: 1024 * 1024 } as const;
 
 /** Groups blobs into batches within `BLOB_BATCH`, in order; a blob of unknown size counts as 64 KB. */
 export function blobBatches<T extends { size: number | null }>(blobs: readonly T[]): T[][] {
