@@ -67,6 +67,38 @@ describe("the manifest parser thread", () => {
     expect(threaded.objects[0]!.positionOf("spec.path")).toEqual({ line: 12, column: 3 });
   });
 
+  test("only what the rules read comes back: a Deployment's spec stays behind, a CRD keeps its group, names and scope", async () => {
+    const crd = [
+      "apiVersion: apiextensions.k8s.io/v1",
+      "kind: CustomResourceDefinition",
+      "metadata: { name: widgets.example.com }",
+      "spec:",
+      "  group: example.com",
+      "  names: { kind: Widget, plural: widgets }",
+      "  scope: Cluster",
+      "  versions: [{ name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object } } }]",
+    ].join("\n");
+    const deployment =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n";
+    const [parsedCrd, parsedDeployment] = await Promise.all([
+      parser.parse("crds/widgets.yaml", crd),
+      parser.parse("apps/web.yaml", deployment),
+    ]);
+    expect(parsedCrd.objects[0]!.data).toEqual({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "widgets.example.com" },
+      spec: { group: "example.com", names: { kind: "Widget", plural: "widgets" }, scope: "Cluster" },
+    });
+    expect(parsedDeployment.objects[0]!.data).toEqual({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web" },
+    });
+    // Positions still point into the whole document.
+    expect(parsedDeployment.objects[0]!.positionOf("spec.replicas")).toEqual({ line: 6, column: 3 });
+  });
+
   test("the main thread keeps running while a 1 MB manifest parses", async () => {
     const text = configMap(1024);
     let ticks = 0;
