@@ -4,7 +4,7 @@ import type { Config } from "../../src/config/schema.js";
 import { planReleaseNotes, renderPlannedNotes } from "../../src/notes/build-release-notes.js";
 import type { ReleaseCommit } from "../../src/notes/collect-release-entries.js";
 import { classifyTagPush } from "../../src/notes/classify-tag-push.js";
-import { pickPreviousTag } from "../../src/notes/version-tags.js";
+import { pickPreviousTag, readVersionTag } from "../../src/notes/version-tags.js";
 
 function config(raw: object = {}): Config {
   const parsed = parseConfig(raw);
@@ -28,10 +28,17 @@ function notes(
   limit?: number,
 ) {
   const rules = config(raw).release;
-  const plan = planReleaseNotes({ tag, previousTag, commits, previousOnlyCommits: [] }, rules);
-  if (!plan.ok) throw new Error(plan.error);
+  const version = readVersionTag(tag, rules.tagPrefix, rules.versionScheme);
+  if (!version) throw new Error(`not a version: ${tag}`);
+  const previousVersion = previousTag
+    ? readVersionTag(previousTag, rules.tagPrefix, rules.versionScheme)
+    : null;
+  const plan = planReleaseNotes(
+    { version, previousTag, previousVersion, commits, previousOnlyCommits: [] },
+    rules,
+  );
   return renderPlannedNotes(
-    plan.value,
+    plan,
     {
       firstTimeContributors: new Set(),
       changedPaths: [],
@@ -74,9 +81,13 @@ describe("classifyTagPush", () => {
     ],
     [
       { ref: "refs/tags/v1.2.3-rc.1", deleted: false },
-      { kind: "pushed", tag: "v1.2.3-rc.1", prerelease: true },
+      { kind: "pushed", tag: "v1.2.3-rc.1", version: { scheme: "semver", prerelease: true } },
     ],
-  ])("%j → %j", (push, kind) => expect(classifyTagPush(push, "v")).toEqual(kind));
+    [
+      { ref: "refs/tags/v2024.06.1", deleted: false },
+      { kind: "pushed", tag: "v2024.06.1", version: { scheme: "calver", prerelease: false } },
+    ],
+  ])("%j → %j", (push, kind) => expect(classifyTagPush(push, "v")).toMatchObject(kind));
 });
 
 describe("entries and sections", () => {
