@@ -4,7 +4,7 @@ import { createTestApp } from "../helpers/test-app.js";
 import { mockGitHub, mockNoConfig, resetNock } from "../helpers/mock-github.js";
 import { examplePayload } from "../helpers/webhooks.js";
 import { buildHistoryRepo } from "../helpers/history-repo.js";
-import { compareJson, treeJson } from "../helpers/github-from-repo.js";
+import { compareJson } from "../helpers/github-from-repo.js";
 import { clusterApiHistory, LOGIN_OF_NAME } from "../fixtures/merge-commits/cluster-api-history.js";
 
 const OWNER = "Codertocat";

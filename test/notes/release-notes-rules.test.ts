@@ -196,3 +196,80 @@ describe("version check, template, length", () => {
       expect(parsed.error[0]).toMatchObject({ path: "release.excludeTitles[0]", value: '"^(a+)+$"' });
   });
 });
+
+describe("type aliases: emoji and gitmoji prefixes", () => {
+  const titles = [
+    commit(":bug: Fix the webhook port (#1)"),
+    commit("🌱 Bump controller-runtime (#2)"),
+    commit("✨ feat(api): add a field (#3)"),
+    commit("⚠ Remove the v1alpha4 API (#4)"), // no variation selector: still Cluster API's ⚠️
+    commit(":sparkles: Add MachineDrainRules (#5)"),
+    commit("Update README (#6)"),
+  ];
+
+  test("the default aliases sort them like `type: …` titles; ⚠️ is a breaking change", () => {
+    const result = notes("v2.0.0", "v1.0.0", titles);
+    expect(result.pullRequests.map((pr) => [pr.number, pr.type, pr.scope, pr.subject, pr.breaking])).toEqual([
+      [4, null, null, "Remove the v1alpha4 API", true],
+      [3, "feat", "api", "add a field", false],
+      [5, "feat", null, "Add MachineDrainRules", false],
+      [1, "fix", null, "Fix the webhook port", false],
+      [2, "chore", null, "Bump controller-runtime", false],
+      [6, null, null, "Update README", false],
+    ]);
+    expect(result.markdown).toMatch(/^### Breaking changes\n\n- Remove the v1alpha4 API /);
+    expect(result.markdown).toContain("### Fixes\n\n- Fix the webhook port ");
+  });
+
+  test("`typeAliases: {}` turns them off; a configured alias replaces the default", () => {
+    const off = notes("v1.0.1", "v1.0.0", titles, { release: { typeAliases: {} } });
+    expect(off.pullRequests.every((pr) => pr.type === null)).toBe(true);
+    const own = notes("v1.0.1", "v1.0.0", [commit("[fix] correct it (#1)"), commit("🐛 x (#2)")], {
+      release: { typeAliases: { "[fix]": "fix" } },
+    });
+    expect(own.pullRequests.map((pr) => [pr.number, pr.type])).toEqual([
+      [1, "fix"],
+      [2, null],
+    ]);
+  });
+
+  test("a bad alias value is refused with the fix", () => {
+    const parsed = parseConfig({ release: { typeAliases: { "🐛": "Fix it" } } });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok)
+      expect(parsed.error[0]).toMatchObject({
+        path: "release.typeAliases.🐛",
+        message: expect.stringContaining("a type (`feat`), a type with `!`"),
+      });
+  });
+});
+
+describe("CalVer tags", () => {
+  const tags = ["v2024.05.3", "v2024.06.0", "v2024.06.1-rc.1", "v2024.06.1", "v2024.10.0", "v1.2.3"];
+  test.each([
+    ["v2024.06.1", "v2024.06.0"], // a final release skips the release candidate
+    ["v2024.06.1-rc.1", "v2024.06.0"],
+    ["v2024.10.0", "v2024.06.1"], // by number, not by text (10 > 06)
+    ["v2024.05.3", "v1.2.3"],
+  ])("%s → previous %s", (tag, previous) => expect(pickPreviousTag(tags, tag, "v")).toBe(previous));
+
+  test("auto: a four-digit first number is CalVer; `semver` refuses it; `calver` reads two-digit years", () => {
+    expect(readVersionTag("v2024.06.1", "v")).toMatchObject({ scheme: "calver" });
+    expect(readVersionTag("v2024.6", "v")).toMatchObject({ scheme: "calver" });
+    expect(readVersionTag("v1.2.3", "v")).toMatchObject({ scheme: "semver" });
+    expect(readVersionTag("v24.04.1", "v")).toBeNull(); // not SemVer (leading zero), not a year
+    expect(readVersionTag("v2024.06.1", "v", "semver")).toBeNull();
+    expect(readVersionTag("24.04.1", "", "calver")).toMatchObject({ scheme: "calver" });
+    expect(pickPreviousTag(["23.10.2", "24.04.0", "24.04.1"], "24.04.1", "", "calver")).toBe("24.04.0");
+  });
+
+  test("no version-bump warning between CalVer tags: the number says when, not how much changed", () => {
+    const result = notes("v2024.06.1", "v2024.06.0", [commit("feat!: drop the old API (#9)")]);
+    expect(result.markdown).not.toContain("[!WARNING]");
+    expect(result.markdown).toContain("### Breaking changes");
+    // The same change between SemVer tags still warns.
+    expect(notes("v1.4.1", "v1.4.0", [commit("feat!: drop the old API (#9)")]).markdown).toContain(
+      "[!WARNING]",
+    );
+  });
+});
