@@ -47,7 +47,7 @@ export interface CollectedEntries {
   excluded: Array<{ number: number | null; sha: string; reason: "released" | "excluded-title" }>;
 }
 
-const HEADER = /^(\w*)(?:\(([^()]*)\))?(!)?: (.*)$/;
+const HEADER = /^([\w-]*)(?:\(([^()]*)\))?(!)?: (.*)$/;
 
 /**
  * A one-line title needs no footer parsing: match the header directly (the same pattern the full parser uses).
