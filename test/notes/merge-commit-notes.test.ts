@@ -78,3 +78,19 @@ describe("a history merged with merge commits (Cluster API's shape)", () => {
     expect(entries.map((e) => e.number ?? e.subject)).toEqual([1, 3, "Merge branch 'release-1.0'"]);
   });
 });
+
+describe("docs/release-notes.md", () => {
+  test("every YAML example is a valid configuration", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { parse } = await import("yaml");
+    const { parseConfig } = await import("../../src/config/parse-config.js");
+    const { formatConfigProblems } = await import("../../src/config/parse-config.js");
+    const doc = readFileSync(new URL("../../docs/release-notes.md", import.meta.url), "utf8");
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    for (const block of blocks) {
+      const config = parseConfig(parse(block));
+      expect(config.ok ? [] : formatConfigProblems(config.error)).toEqual([]);
+    }
+  });
+});
