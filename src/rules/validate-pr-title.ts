@@ -33,26 +33,27 @@ export type TitleRules = Pick<
   >;
 
 /** GitHub's title for a revert PR: `Revert "<original title>"`. */
-const REVERT_TITLE = /^Revert "(.+)"$/su;
+const REVERT_TITLE = /^Revert "(.+)"$/u;
 
-/** Compiled name lists (types, scopes), once per configuration array. */
-const compiledLists = new WeakMap<readonly string[], UserPattern[]>();
+/** Compiled user patterns by source, shared by every check (bounded: configurations hold a few dozen). */
+const compiledPatterns = new Map<string, UserPattern>();
+const COMPILED_LIMIT = 2_000;
 
-function compileList(sources: readonly string[]): UserPattern[] {
-  let compiled = compiledLists.get(sources);
-  if (!compiled) {
-    // The schema refuses patterns that do not compile; a bad one reaching here matches nothing rather than throwing.
-    compiled = sources.map((source) => {
-      const result = compileUserPattern(source, { whole: true });
-      return result.ok ? result.pattern : { source, test: () => false, exec: () => null };
-    });
-    compiledLists.set(sources, compiled);
+function compiled(source: string): UserPattern {
+  let pattern = compiledPatterns.get(source);
+  if (!pattern) {
+    const result = compileUserPattern(source, { whole: true });
+    // The schema refuses patterns that do not compile; one reaching here matches nothing rather than throwing.
+    pattern = result.ok ? result.pattern : { source, test: () => false, exec: () => null };
+    if (compiledPatterns.size >= COMPILED_LIMIT) compiledPatterns.clear();
+    compiledPatterns.set(source, pattern);
   }
-  return compiled;
+  return pattern;
 }
 
+/** Whether `value` is one of the names, each a literal or a pattern over the whole value (literals need no RE2). */
 const matchesAny = (value: string, sources: readonly string[]) =>
-  compileList(sources).some((pattern) => pattern.test(value));
+  sources.includes(value) || sources.some((source) => compiled(source).test(value));
 
 /** The scopes a title's parentheses name: `core, e2e` → `["core", "e2e"]` with the delimiter `,`. */
 export function splitScopes(scope: string, delimiters: readonly string[]): string[] {
@@ -171,8 +172,7 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
       );
     }
     if (rules.subjectPattern) {
-      const [pattern] = compileList([rules.subjectPattern]);
-      if (pattern && !pattern.test(subject.trim()))
+      if (!compiled(rules.subjectPattern).test(subject.trim()))
         add(
           "subject-pattern",
           rules.subjectPatternError

@@ -4,6 +4,7 @@ import type { Config } from "../../src/config/schema.js";
 import { planReleaseNotes, renderPlannedNotes } from "../../src/notes/build-release-notes.js";
 import type { ReleaseCommit } from "../../src/notes/collect-release-entries.js";
 import { classifyTagPush } from "../../src/notes/classify-tag-push.js";
+import { draftRelease, type GatheredNotes } from "../../src/notes/draft-release.js";
 import { pickPreviousTag, readVersionTag } from "../../src/notes/version-tags.js";
 
 function config(raw: object = {}): Config {
@@ -271,5 +272,57 @@ describe("CalVer tags", () => {
     expect(notes("v1.4.1", "v1.4.0", [commit("feat!: drop the old API (#9)")]).markdown).toContain(
       "[!WARNING]",
     );
+  });
+});
+
+describe("draftRelease: one pure step from what was gathered to the draft", () => {
+  const gathered = (overrides: Partial<GatheredNotes> = {}): GatheredNotes => {
+    const cfg = config();
+    const version = readVersionTag("v1.0.1-rc.1", "v")!;
+    const plan = planReleaseNotes(
+      {
+        version,
+        previousTag: "v1.0.0",
+        previousVersion: readVersionTag("v1.0.0", "v"),
+        commits: [commit("fix: a (#1)")],
+        previousOnlyCommits: [],
+      },
+      cfg.release,
+    );
+    return {
+      plan,
+      firstTimeContributors: new Set(),
+      changedPaths: [],
+      changedPathsComplete: true,
+      layout: cfg.layout,
+      configProblems: null,
+      htmlUrl: "https://github.com/o/r",
+      rules: cfg.release,
+      ...overrides,
+    };
+  };
+
+  test("the draft: tag, name, pre-release from the tag read once, links into the repository", () => {
+    const draft = draftRelease(gathered());
+    expect(draft).toMatchObject({ tag: "v1.0.1-rc.1", name: "v1.0.1-rc.1", prerelease: true });
+    expect(draft.body).toContain("([#1](https://github.com/o/r/pull/1))");
+    expect(draft.body).toContain(
+      "**Full changelog:** [v1.0.0...v1.0.1-rc.1](https://github.com/o/r/compare/v1.0.0...v1.0.1-rc.1)",
+    );
+  });
+
+  test("the notes own their warnings: an invalid file and an invalid layout go on top; no address, no links", () => {
+    // A layout the schema would refuse (the defaults are used then): its problem still reaches the notes.
+    const layout = { ...config().layout, templates: { x: "a/{file}/{file}" } };
+    const draft = draftRelease(
+      gathered({ configProblems: "- `release.x`: unknown key", layout, htmlUrl: null }),
+    );
+    const [first, second] = draft.body.split("\n\n");
+    expect(first).toContain(
+      "`.github/gitops-release-bot.yml` is invalid, so these notes use the default settings",
+    );
+    expect(first).toContain("> - `release.x`: unknown key");
+    expect(second).toMatch(/^> \[!NOTE\]\n> No Platform impact: the layout configuration is invalid: /);
+    expect(draft.body).toContain("- a (#1) by @dev");
   });
 });
