@@ -82,7 +82,7 @@ export const prTitleSchema = z
         if (!compiled.ok) ctx.addIssue({ code: "custom", message: compiled.message });
       })
       .describe(
-        "A pattern the whole subject must match (RE2 syntax), as action-semantic-pull-request's `subjectPattern`; e.g. `[^A-Z].+` or `.+ \\[[A-Z]+-\\d+\\]` for a ticket key at the end. `null`: no pattern.",
+        "A pattern the whole subject must match (RE2 syntax), as action-semantic-pull-request's `subjectPattern`; e.g. `[^A-Z].+` or `.+ \\[[A-Z]+-\\d+\\]` for a ticket key at the end. No lookaround: action-semantic-pull-request's `^(?![A-Z]).+$` is `[^A-Z].*` here (or `subjectCase: lower`). `null`: no pattern.",
       ),
     subjectPatternError: z
       .string()
