@@ -77,6 +77,25 @@ describe("a history merged with merge commits (Cluster API's shape)", () => {
     const { entries } = collectReleaseEntries(commits, { releasedNumbers: new Set(), excludeTitles: [] });
     expect(entries.map((e) => e.number ?? e.subject)).toEqual([1, 3, "Merge branch 'release-1.0'"]);
   });
+
+  test("merge commits titled like squash commits (`merge_commit_title: PR_TITLE`: `title (#N)`) own their branch too", () => {
+    const c = (sha: string, parents: string[], message: string) => ({
+      sha,
+      parents,
+      message,
+      author: { login: null, name: sha },
+    });
+    const commits = [
+      c("b1", ["base"], "wip"),
+      c("b2", ["b1"], "fix: the part that was missing (#99)"), // a cherry-pick naming another PR: still #7's
+      c("m", ["base", "b2"], "feat(api): add a field (#7)\n\n* wip\n* fix the part"),
+    ];
+    expect(Object.fromEntries(pullRequestOwners(commits))).toEqual({ b1: "m", b2: "m" });
+    const { entries } = collectReleaseEntries(commits, { releasedNumbers: new Set(), excludeTitles: [] });
+    expect(entries.map((e) => [e.number, e.type, e.scope, e.author?.name])).toEqual([
+      [7, "feat", "api", "b1"],
+    ]);
+  });
 });
 
 describe("docs/release-notes.md", () => {
