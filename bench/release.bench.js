@@ -7,6 +7,7 @@ import { clearConfigCache } from "../lib/github/contents.js";
 import { planReleaseNotes, renderPlannedNotes } from "../lib/notes/build-release-notes.js";
 import { layoutPathMatcher } from "../lib/notes/layout-path-matcher.js";
 import { parseConfig } from "../lib/config/parse-config.js";
+import { readVersionTag } from "../lib/notes/version-tags.js";
 
 const COMMITS = 10_000;
 const LOGINS = 5;
@@ -24,6 +25,33 @@ function rangeCommits(n, { numbered = true } = {}) {
   }));
 }
 
+/**
+ * Cluster API's shape: every PR merged with a merge commit (`Merge pull request #N from user/branch`, the title with
+ * an emoji prefix), two branch commits each, as the compare API lists them (with parents). `n` commits in all.
+ */
+function mergeCommitRange(n) {
+  const sha = (i) => (i + 1).toString(16).padStart(40, "0");
+  const emoji = ["✨", "🐛", "🌱", "📖", "⚠️"];
+  const commits = [];
+  let main = "f".repeat(40); // the previous tag, outside the range
+  for (let pr = 1; commits.length + 3 <= n; pr++) {
+    const [a, b, m] = [sha(commits.length), sha(commits.length + 1), sha(commits.length + 2)];
+    const author = { name: `Dev ${pr % LOGINS}` };
+    commits.push(
+      { sha: a, message: `Change ${pr}, part 1`, author, parents: [main] },
+      { sha: b, message: `Change ${pr}, part 2`, author, parents: [a] },
+      {
+        sha: m,
+        message: `Merge pull request #${pr} from dev${pr % LOGINS}/change-${pr}\n\n${emoji[pr % 5]} Change number ${pr}`,
+        author: { name: "Robot" },
+        parents: [main, b],
+      },
+    );
+    main = m;
+  }
+  return commits.map((c) => ({ ...c, author: { login: null, name: c.author.name } }));
+}
+
 function changedPaths(n) {
   return Array.from(
     { length: n },
@@ -37,20 +65,21 @@ function changedPaths(n) {
   );
 }
 
-async function cpu() {
+async function cpu(commits) {
   const config = parseConfig({}).value;
-  const commits = rangeCommits(COMMITS).map((c) => ({
-    sha: c.sha,
-    message: c.commit.message,
-    author: { login: c.author.login, name: c.commit.author.name },
-  }));
   const paths = changedPaths(2_000);
   let markdown = "";
   const ms = await cpuMs(() => {
     const plan = planReleaseNotes(
-      { tag: "v2.0.0", previousTag: "v1.0.0", commits, previousOnlyCommits: [] },
+      {
+        version: readVersionTag("v2.0.0", "v"),
+        previousTag: "v1.0.0",
+        previousVersion: readVersionTag("v1.0.0", "v"),
+        commits,
+        previousOnlyCommits: [],
+      },
       config.release,
-    ).value;
+    );
     const matcher = layoutPathMatcher(config.layout).value;
     markdown = renderPlannedNotes(
       plan,
@@ -200,7 +229,16 @@ async function apiCalls(commitCount, { numbered = true } = {}) {
 }
 
 export default async function releaseBench({ baselineMs }) {
-  const { ms, chars } = await cpu();
+  const { ms, chars } = await cpu(
+    rangeCommits(COMMITS).map((c) => ({
+      sha: c.sha,
+      message: c.commit.message,
+      author: { login: c.author.login, name: c.commit.author.name },
+    })),
+  );
+  const merged = mergeCommitRange(COMMITS);
+  const mergedPulls = merged.filter((c) => c.parents.length > 1).length;
+  const mergedCpu = await cpu(merged);
   const rows = [];
   for (const [n, numbered] of [
     [600, true],
@@ -221,6 +259,8 @@ export default async function releaseBench({ baselineMs }) {
     "## Release drafts (`release.bench.js`)",
     "",
     `Notes for a ${COMMITS.toLocaleString("en")}-commit range (${COMMITS.toLocaleString("en")} PRs, 2,000 changed paths through the layout matcher, shortened to GitHub's 125,000-character limit → ${chars.toLocaleString("en")} chars): **${fmt(ms)} ms CPU**, ratio ${fmt(ms / baselineMs)} (target < 250 ms).`,
+    "",
+    `The same range merged with merge commits (Cluster API's shape: ${mergedPulls.toLocaleString("en")} PRs × 2 branch commits + the merge, emoji titles): **${fmt(mergedCpu.ms)} ms CPU**, ratio ${fmt(mergedCpu.ms / baselineMs)}; each PR listed once, its branch commits neither listed nor looked up.`,
     "",
     "API calls of one tag push (previous tag an ancestor, < 300 changed files, PR numbers in the subjects unless noted, 5 authors; later = the next tag push on the installation):",
     "",

@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { ReleaseCommit } from "../notes/collect-release-entries.js";
-import type { NotesLinks } from "../notes/render-release-notes.js";
 
 const run = promisify(execFile);
 
@@ -18,12 +17,12 @@ export async function git(dir: string, args: string[]): Promise<string> {
 const FIELD = "\x1f";
 const RECORD = "\x1e";
 
-/** Commits of a revision range (`a..b`, or a single ref), oldest first. */
+/** Commits of a revision range (`a..b`, or a single ref), oldest first, with their parents. */
 export async function localCommits(dir: string, range: string[]): Promise<ReleaseCommit[]> {
   const out = await git(dir, [
     "log",
     "--reverse",
-    `--format=%H${FIELD}%an${FIELD}%B${RECORD}`,
+    `--format=%H${FIELD}%P${FIELD}%an${FIELD}%B${RECORD}`,
     ...range,
     "--",
   ]);
@@ -32,8 +31,13 @@ export async function localCommits(dir: string, range: string[]): Promise<Releas
     .map((record) => record.replace(/^\n/, ""))
     .filter(Boolean)
     .map((record) => {
-      const [sha = "", name = "", message = ""] = record.split(FIELD);
-      return { sha, message: message.trim(), author: { login: null, name } };
+      const [sha = "", parents = "", name = "", message = ""] = record.split(FIELD);
+      return {
+        sha,
+        message: message.trim(),
+        author: { login: null, name },
+        parents: parents.split(" ").filter(Boolean),
+      };
     });
 }
 
@@ -57,8 +61,8 @@ export async function localAuthorNames(dir: string, ref: string): Promise<Set<st
   return new Set((await git(dir, ["log", "--format=%an", ref, "--"])).split("\n").filter(Boolean));
 }
 
-/** Links to github.com when the `origin` remote is a GitHub repository; no links otherwise. */
-export async function localLinks(dir: string, tag: string, previousTag: string | null): Promise<NotesLinks> {
+/** The repository's github.com address when the `origin` remote is a GitHub repository; null otherwise. */
+export async function localHtmlUrl(dir: string): Promise<string | null> {
   let url = "";
   try {
     url = (await git(dir, ["remote", "get-url", "origin"])).trim();
@@ -69,11 +73,5 @@ export async function localLinks(dir: string, tag: string, previousTag: string |
     /^(?:https:\/\/github\.com\/|git@github\.com:|ssh:\/\/git@github\.com\/)([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(
       url,
     );
-  if (!match) return { compare: null, pull: null, commit: null };
-  const base = `https://github.com/${match[1]}`;
-  return {
-    compare: previousTag ? `${base}/compare/${previousTag}...${tag}` : `${base}/commits/${tag}`,
-    pull: (number) => `${base}/pull/${number}`,
-    commit: (sha) => `${base}/commit/${sha}`,
-  };
+  return match ? `https://github.com/${match[1]}` : null;
 }

@@ -1,14 +1,14 @@
 import { parseArgs } from "node:util";
-import { planReleaseNotes, renderPlannedNotes } from "../notes/build-release-notes.js";
-import { layoutPathMatcher } from "../notes/layout-path-matcher.js";
+import { planReleaseNotes } from "../notes/build-release-notes.js";
+import { composeNotes } from "../notes/draft-release.js";
 import { contributorKey } from "../notes/render-release-notes.js";
-import { parseVersionTag, pickPreviousTag } from "../notes/version-tags.js";
+import { pickPreviousVersion, readVersionTag } from "../notes/version-tags.js";
 import { EXIT, readCliConfig, UsageError } from "./cli-config.js";
 import {
   localAuthorNames,
   localChangedPaths,
   localCommits,
-  localLinks,
+  localHtmlUrl,
   localTags,
 } from "./local-release-range.js";
 
@@ -41,45 +41,46 @@ export async function notesCommand(args: string[], out: (text: string) => void):
   const config = readCliConfig(values.config, dir);
   if (!config.ok) throw new UsageError(config.error);
   const rules = config.value.release;
-  if (!parseVersionTag(tag, rules.tagPrefix))
+  const version = readVersionTag(tag, rules.tagPrefix, rules.versionScheme);
+  if (!version)
     throw new UsageError(
-      `"${tag}" is not a version tag: expected "${rules.tagPrefix}" followed by a semantic version, e.g. "${rules.tagPrefix}1.2.3" (set release.tagPrefix for another prefix)`,
+      `"${tag}" is not a version tag: expected "${rules.tagPrefix}" followed by a semantic version, e.g. "${rules.tagPrefix}1.2.3", or a calendar version, e.g. "${rules.tagPrefix}2024.06.1" (set release.tagPrefix for another prefix, release.versionScheme for the scheme)`,
     );
   const tags = await localTags(dir).catch((error: Error) => {
     throw new UsageError(`"${dir}" is not a git repository: ${error.message.split("\n")[0]}`);
   });
   if (!tags.includes(tag))
     throw new UsageError(`no tag "${tag}" in "${dir}" (git tag --list shows the tags)`);
-  const previousTag = values.previous ?? pickPreviousTag(tags, tag, rules.tagPrefix);
+  const previousTag =
+    values.previous ?? pickPreviousVersion(tags, version, rules.tagPrefix, rules.versionScheme)?.tag ?? null;
   if (previousTag !== null && !tags.includes(previousTag))
     throw new UsageError(`no tag "${previousTag}" in "${dir}" (--previous must name an existing tag)`);
+  const previousVersion =
+    previousTag === null ? null : readVersionTag(previousTag, rules.tagPrefix, rules.versionScheme);
 
-  const [commits, previousOnlyCommits, changedPaths, earlierAuthors, links] = await Promise.all([
+  const [commits, previousOnlyCommits, changedPaths, earlierAuthors, htmlUrl] = await Promise.all([
     localCommits(dir, previousTag ? [`${previousTag}..${tag}`] : [tag]),
     previousTag ? localCommits(dir, [`${tag}..${previousTag}`]) : Promise.resolve([]),
     localChangedPaths(dir, previousTag, tag),
     previousTag ? localAuthorNames(dir, previousTag) : Promise.resolve(new Set<string>()),
-    localLinks(dir, tag, previousTag),
+    localHtmlUrl(dir),
   ]);
-  const plan = planReleaseNotes({ tag, previousTag, commits, previousOnlyCommits }, rules);
-  if (!plan.ok) throw new UsageError(plan.error);
-  const matcher = layoutPathMatcher(config.value.layout);
-  const notes = renderPlannedNotes(
-    plan.value,
-    {
-      firstTimeContributors: new Set(
-        plan.value.contributors.filter((c) => !earlierAuthors.has(c.name)).map(contributorKey),
-      ),
-      changedPaths,
-      changedPathsComplete: true,
-      matchLayout: matcher.ok ? matcher.value : null,
-      links,
-      warnings: matcher.ok
-        ? []
-        : [`> [!NOTE]\n> No Platform impact: the layout configuration is invalid: ${matcher.error}`],
-    },
+  const plan = planReleaseNotes(
+    { version, previousTag, previousVersion, commits, previousOnlyCommits },
     rules,
   );
+  const notes = composeNotes({
+    plan,
+    firstTimeContributors: new Set(
+      plan.contributors.filter((c) => !earlierAuthors.has(c.name)).map(contributorKey),
+    ),
+    changedPaths,
+    changedPathsComplete: true,
+    layout: config.value.layout,
+    configProblems: null, // an invalid configuration file is a usage error here
+    htmlUrl,
+    rules,
+  });
   if (values.json) {
     const { pullRequests, impact, markdown } = notes;
     out(JSON.stringify({ tag, previousTag, pullRequests, impact, markdown }, null, 2));

@@ -29,13 +29,16 @@ interface CompareCommit {
   sha: string;
   commit: { message: string; author: { name?: string } | null };
   author: { login?: string } | null;
+  parents?: Array<{ sha: string }>;
 }
 
+/** A commit of the compare or commits API, with its parents (they tell a PR's branch commits from its merge). */
 export function toReleaseCommit(commit: CompareCommit): ReleaseCommit {
   return {
     sha: commit.sha,
     message: commit.commit.message,
     author: { login: commit.author?.login ?? null, name: commit.commit.author?.name ?? "" },
+    ...(commit.parents ? { parents: commit.parents.map((parent) => parent.sha) } : {}),
   };
 }
 

@@ -1,4 +1,8 @@
-import { pullRequestOfCommit, type ReleaseCommit } from "../notes/collect-release-entries.js";
+import {
+  pullRequestOfCommit,
+  pullRequestOwners,
+  type ReleaseCommit,
+} from "../notes/collect-release-entries.js";
 import { compareRefs, listCommitsOf, listPullRequestsForCommits } from "../github/commits.js";
 import { getTree } from "../github/git-data.js";
 import type { Octokit, RepoRef } from "../github/types.js";
@@ -10,8 +14,6 @@ export interface FetchedReleaseRange {
   changedPaths: string[];
   changedPathsComplete: boolean;
 }
-
-const needsLookup = (commit: ReleaseCommit) => pullRequestOfCommit(commit).number === null;
 
 /**
  * Everything GitHub knows about a release range. Usual case (the previous tag is an ancestor, < 300 files): the
@@ -58,7 +60,8 @@ export async function fetchReleaseRange(
 
 /**
  * Adds the merged PR each commit belongs to, for commits whose subject names none (`(#N)` or a merge commit), in
- * batched GraphQL look-ups. Commits with no merged PR stay plain.
+ * batched GraphQL look-ups. The branch commits of a PR merged with a merge commit are already known to be that PR's
+ * (`pullRequestOwners`, from the parents) and are not looked up. Commits with no merged PR stay plain.
  */
 async function addAssociatedPullRequests(
   octokit: Octokit,
@@ -66,6 +69,9 @@ async function addAssociatedPullRequests(
   commits: ReleaseCommit[],
   event: object,
 ): Promise<ReleaseCommit[]> {
+  const owners = pullRequestOwners(commits);
+  const needsLookup = (commit: ReleaseCommit) =>
+    !owners.has(commit.sha) && pullRequestOfCommit(commit).number === null;
   const wanted = commits.filter(needsLookup).map((commit) => commit.sha);
   const pullsOf = await listPullRequestsForCommits(octokit, repo, wanted, event);
   return commits.map((commit) => {

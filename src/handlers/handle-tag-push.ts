@@ -4,14 +4,14 @@ import { formatConfigProblems, parseConfig } from "../config/parse-config.js";
 import type { Config } from "../config/schema.js";
 import { isFirstContribution } from "../github/commits.js";
 import { listTagNames } from "../github/repos.js";
+import { deleteReleaseDrafts, upsertReleaseDraft } from "../github/releases.js";
+import { planReleaseNotes } from "../notes/build-release-notes.js";
+import { classifyTagPush } from "../notes/classify-tag-push.js";
+import { draftRelease } from "../notes/draft-release.js";
+import { contributorKey } from "../notes/render-release-notes.js";
+import { pickPreviousVersion } from "../notes/version-tags.js";
 import { mapConcurrent } from "../util/map-concurrent.js";
 import { fetchReleaseRange } from "./gather-release-range.js";
-import { deleteReleaseDrafts, upsertReleaseDraft } from "../github/releases.js";
-import { planReleaseNotes, renderPlannedNotes } from "../notes/build-release-notes.js";
-import { classifyTagPush } from "../notes/classify-tag-push.js";
-import { layoutPathMatcher } from "../notes/layout-path-matcher.js";
-import { contributorKey, type NotesLinks } from "../notes/render-release-notes.js";
-import { pickPreviousTag } from "../notes/version-tags.js";
 
 /**
  * Release drafts. Only `push` is handled: GitHub sends both `push` (with `created`/`deleted`) and `create` for a new
@@ -26,11 +26,11 @@ export async function handleTagPush(context: Context<"push">): Promise<void> {
   const config: Config = loaded.ok ? loaded.value : defaultConfig();
   const rules = config.release;
   if (!rules.enabled) return;
-  // 2. Is this a version tag being pushed or deleted?
-  const push = classifyTagPush(payload, rules.tagPrefix);
+  // 2. Is this a version tag being pushed or deleted? (The tag is read here, once.)
+  const push = classifyTagPush(payload, rules.tagPrefix, rules.versionScheme);
   if (push.kind === "not-a-tag") return;
   if (push.kind === "not-a-version") {
-    context.log.debug(`release: tag "${push.tag}" is not "${rules.tagPrefix}<semver>"; ignored`);
+    context.log.debug(`release: tag "${push.tag}" is not "${rules.tagPrefix}<version>"; ignored`);
     return;
   }
   const repo = context.repo();
@@ -39,48 +39,34 @@ export async function handleTagPush(context: Context<"push">): Promise<void> {
     context.log.info(`release: tag ${push.tag} deleted; ${deleted.length} draft release(s) deleted`);
     return;
   }
-  // 3. The previous release by semver, and the commits and paths in between.
+  // 3. The previous release by version, and the commits and paths in between.
   const tags = await listTagNames(context.octokit, repo);
-  const previousTag = pickPreviousTag(tags, push.tag, rules.tagPrefix);
+  const previousVersion = pickPreviousVersion(tags, push.version, rules.tagPrefix, rules.versionScheme);
+  const previousTag = previousVersion?.tag ?? null;
   const range = await fetchReleaseRange(context.octokit, repo, push.tag, previousTag, payload);
-  // 4. Which PRs the notes list (pure), then who contributes for the first time.
-  const plan = planReleaseNotes({ tag: push.tag, previousTag, ...range }, rules);
-  if (!plan.ok) throw new Error(plan.error); // classifyTagPush already accepted the tag as a version
-  const firstTime = await firstTimeContributors(
-    context,
-    plan.value.contributors,
-    previousTag,
-    rules.contributors,
-  );
-  // 5. The notes (pure).
-  const matcher = layoutPathMatcher(config.layout);
-  const warnings = [
-    ...(loaded.ok ? [] : [configWarning(formatConfigProblems(loaded.error))]),
-    ...(matcher.ok
-      ? []
-      : [`> [!NOTE]\n> No Platform impact: the layout configuration is invalid: ${matcher.error}`]),
-  ];
-  const notes = renderPlannedNotes(
-    plan.value,
-    {
-      firstTimeContributors: firstTime,
-      changedPaths: range.changedPaths,
-      changedPathsComplete: range.changedPathsComplete,
-      matchLayout: matcher.ok ? matcher.value : null,
-      links: linksFor(payload.repository.html_url, push.tag, previousTag),
-      warnings,
-    },
+  // 4. Which PRs the notes list (pure), then who among their authors contributes for the first time.
+  const plan = planReleaseNotes({ version: push.version, previousTag, previousVersion, ...range }, rules);
+  const firstTime = await firstTimeContributors(context, plan.contributors, previousTag, rules.contributors);
+  // 5. The draft (pure): notes, their warnings and links.
+  const draft = draftRelease({
+    plan,
+    firstTimeContributors: firstTime,
+    changedPaths: range.changedPaths,
+    changedPathsComplete: range.changedPathsComplete,
+    layout: config.layout,
+    configProblems: loaded.ok ? null : formatConfigProblems(loaded.error),
+    htmlUrl: payload.repository.html_url,
     rules,
-  );
+  });
   // 6. One draft per tag: created, or updated in place; a published release is left alone.
   const result = await upsertReleaseDraft(context.octokit, repo, {
-    tag: push.tag,
-    name: push.tag,
-    body: notes.markdown,
-    prerelease: plan.value.prerelease,
+    tag: draft.tag,
+    name: draft.name,
+    body: draft.body,
+    prerelease: draft.prerelease,
   });
   context.log.info(
-    `release: ${push.tag} (previous ${previousTag ?? "none"}): ${result.action}, ${notes.pullRequests.length} PR(s)`,
+    `release: ${push.tag} (previous ${previousTag ?? "none"}): ${result.action}, ${draft.notes.pullRequests.length} PR(s)`,
   );
 }
 
@@ -100,25 +86,6 @@ async function firstTimeContributors(
     isFirstContribution(context.octokit, context.repo(), c.login!, previousTag, installationId),
   );
   return new Set(withLogin.filter((_, i) => first[i]).map(contributorKey));
-}
-
-function linksFor(htmlUrl: string, tag: string, previousTag: string | null): NotesLinks {
-  const enc = encodeURIComponent;
-  return {
-    compare: previousTag
-      ? `${htmlUrl}/compare/${enc(previousTag)}...${enc(tag)}`
-      : `${htmlUrl}/commits/${enc(tag)}`,
-    pull: (number) => `${htmlUrl}/pull/${number}`,
-    commit: (sha) => `${htmlUrl}/commit/${sha}`,
-  };
-}
-
-function configWarning(problems: string): string {
-  return [
-    "> [!WARNING]",
-    "> `.github/gitops-release-bot.yml` is invalid, so these notes use the default settings. Fix:",
-    ...problems.split("\n").map((line) => `> ${line}`),
-  ].join("\n");
 }
 
 function defaultConfig(): Config {

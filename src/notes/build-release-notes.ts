@@ -1,6 +1,5 @@
 import semver from "semver";
 import type { ReleaseNotesConfig } from "../config/sections/release-notes.js";
-import { err, ok, type Result } from "../util/result.js";
 import {
   collectReleaseEntries,
   pullRequestNumbers,
@@ -15,11 +14,15 @@ import {
   type NotesLinks,
   type NotesSection,
 } from "./render-release-notes.js";
-import { bumpBetween, impliedBump, isUnderBumped, parseVersionTag } from "./version-tags.js";
+import { compileTypeAliases } from "./type-aliases.js";
+import { bumpBetween, impliedBump, isUnderBumped, type TagVersion } from "./version-tags.js";
 
 export interface ReleaseRange {
-  tag: string;
+  /** The tag being released, read once (`readVersionTag`). */
+  version: TagVersion;
   previousTag: string | null;
+  /** The previous tag read as a version; null for a first release or a `--previous` tag that is not a version. */
+  previousVersion: TagVersion | null;
   /** Commits reachable from `tag` and not from the previous tag (or its merge base with `tag`). */
   commits: readonly ReleaseCommit[];
   /** Commits reachable from the previous tag but not from `tag` (tags off the main branch); their PRs are released. */
@@ -29,6 +32,8 @@ export interface ReleaseRange {
 export interface ReleasePlan {
   tag: string;
   previousTag: string | null;
+  version: TagVersion;
+  previousVersion: TagVersion | null;
   prerelease: boolean;
   entries: ReleaseEntry[];
   excluded: Array<{ number: number | null; sha: string; reason: string }>;
@@ -36,32 +41,30 @@ export interface ReleasePlan {
   contributors: Contributor[];
 }
 
-/** Step 1 (pure): which entries the notes list. Fails when the tag is not a version. */
+/** Step 1 (pure): which entries the notes list. */
 export function planReleaseNotes(
   range: ReleaseRange,
-  config: Pick<ReleaseNotesConfig, "tagPrefix" | "excludeTitles">,
-): Result<ReleasePlan, string> {
-  const version = parseVersionTag(range.tag, config.tagPrefix);
-  if (!version)
-    return err(
-      `the tag "${range.tag}" is not a version tag: expected "${config.tagPrefix}" followed by a semantic version, e.g. "${config.tagPrefix}1.2.3"`,
-    );
+  config: Pick<ReleaseNotesConfig, "excludeTitles" | "typeAliases">,
+): ReleasePlan {
   const { entries, excluded } = collectReleaseEntries(range.commits, {
     releasedNumbers: pullRequestNumbers(range.previousOnlyCommits),
     excludeTitles: config.excludeTitles.map((source) => new RegExp(source)),
+    typeAliases: compileTypeAliases(config.typeAliases),
   });
   const contributors = new Map<string, Contributor>();
   for (const entry of entries)
     if (entry.author && !contributors.has(contributorKey(entry.author)))
       contributors.set(contributorKey(entry.author), entry.author);
-  return ok({
-    tag: range.tag,
+  return {
+    tag: range.version.tag,
     previousTag: range.previousTag,
-    prerelease: version.prerelease.length > 0,
+    version: range.version,
+    previousVersion: range.previousVersion,
+    prerelease: range.version.prerelease,
     entries,
     excluded,
     contributors: [...contributors.values()],
-  });
+  };
 }
 
 export interface NotesContext {
@@ -181,22 +184,25 @@ export function renderPlannedNotes(
   };
 }
 
+/**
+ * The warning on top when the changes need a larger SemVer bump than the tag's. CalVer tags have none: their number
+ * says when, not how much changed.
+ */
 function versionBumpWarning(
   plan: ReleasePlan,
   config: Pick<ReleaseNotesConfig, "tagPrefix" | "versionCheck">,
 ): string | null {
-  if (!plan.previousTag) return null;
-  const previous = parseVersionTag(plan.previousTag, config.tagPrefix);
-  const next = parseVersionTag(plan.tag, config.tagPrefix);
-  if (!previous || !next) return null;
-  const actual = bumpBetween(previous, next);
+  const { previousVersion, version } = plan;
+  if (!previousVersion || version.scheme !== "semver" || previousVersion.scheme !== "semver") return null;
+  const previous = previousVersion.version;
+  const actual = bumpBetween(previous, version.version);
   const needed = impliedBump(plan.entries, config.versionCheck.minorTypes, previous);
   if (!isUnderBumped(actual, needed)) return null;
   const reasons = plan.entries
     .filter((entry) => impliedBump([entry], config.versionCheck.minorTypes, previous) === needed)
     .slice(0, 5)
     .map((entry) => (entry.number !== null ? `#${entry.number}` : entry.sha.slice(0, 7)));
-  const suggested = semver.inc(previous.version, needed);
+  const suggested = semver.inc(previous, needed);
   return [
     "> [!WARNING]",
     `> These changes need a **${needed}** version bump (${reasons.join(", ")}), but ${plan.tag} is a ${actual} release after ${plan.previousTag}. Consider tagging ${config.tagPrefix}${suggested} instead.`,

@@ -1,28 +1,78 @@
 import semver, { type SemVer } from "semver";
 
-/** The version a tag names (`v1.2.3` with prefix `v`), or null when the tag is not `<prefix><semver>`. */
-export function parseVersionTag(tag: string, prefix: string): SemVer | null {
+export type VersionScheme = "auto" | "semver" | "calver";
+
+/** A version tag, read once: its scheme and a SemVer that orders it among the others. */
+export interface TagVersion {
+  tag: string;
+  scheme: "semver" | "calver";
+  /** For ordering; for CalVer the numbers as major.minor.patch (`2024.06` → 2024.6.0), so not a version to print. */
+  version: SemVer;
+  prerelease: boolean;
+}
+
+// CalVer: two or three numbers with leading zeros allowed (`2024.06`, `2024.06.01`, `24.04.2`), SemVer's suffixes.
+const CALVER = /^(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+/**
+ * Reads a tag `<prefix><version>` under a scheme: `semver` (strict), `calver` (see `CALVER`), or `auto` (CalVer
+ * when the first number has four digits, a year; SemVer otherwise). Null when the tag is not a version.
+ */
+export function readVersionTag(
+  tag: string,
+  prefix: string,
+  scheme: VersionScheme = "auto",
+): TagVersion | null {
   if (!tag.startsWith(prefix)) return null;
-  return semver.parse(tag.slice(prefix.length));
+  const text = tag.slice(prefix.length);
+  const calver = CALVER.exec(text);
+  const isCalver = scheme === "calver" || (scheme === "auto" && calver !== null && calver[1]!.length === 4);
+  if (!isCalver) {
+    const version = semver.parse(text);
+    return version ? { tag, scheme: "semver", version, prerelease: version.prerelease.length > 0 } : null;
+  }
+  if (!calver) return null;
+  const [, a, b, c = "0", pre = "", build = ""] = calver;
+  const version = semver.parse(`${Number(a)}.${Number(b)}.${Number(c)}${pre}${build}`);
+  return version ? { tag, scheme: "calver", version, prerelease: version.prerelease.length > 0 } : null;
+}
+
+/** The version a tag names, for ordering (`v1.2.3` with prefix `v`, or a CalVer tag), or null. */
+export function parseVersionTag(tag: string, prefix: string, scheme: VersionScheme = "auto"): SemVer | null {
+  return readVersionTag(tag, prefix, scheme)?.version ?? null;
 }
 
 /**
- * The previous release of `newTag`: the highest version tag below it by semver, not by ancestry (a tag may point off
- * the main branch). A final release skips pre-releases (`v1.1.0` follows `v1.0.0`, not `v1.1.0-rc.1`); a pre-release
- * follows whatever is highest below it. Null for the first release.
+ * The previous release of `version`: the highest version tag below it by version, not by ancestry (a tag may point
+ * off the main branch). A final release skips pre-releases (`v1.1.0` follows `v1.0.0`, not `v1.1.0-rc.1`); a
+ * pre-release follows whatever is highest below it. Null for the first release.
  */
-export function pickPreviousTag(tags: readonly string[], newTag: string, prefix: string): string | null {
-  const version = parseVersionTag(newTag, prefix);
-  if (!version) return null;
-  let best: { tag: string; version: SemVer } | null = null;
+export function pickPreviousVersion(
+  tags: readonly string[],
+  version: TagVersion,
+  prefix: string,
+  scheme: VersionScheme = "auto",
+): TagVersion | null {
+  let best: TagVersion | null = null;
   for (const tag of tags) {
-    if (tag === newTag) continue;
-    const candidate = parseVersionTag(tag, prefix);
-    if (!candidate || semver.compare(candidate, version) >= 0) continue;
-    if (!version.prerelease.length && candidate.prerelease.length) continue;
-    if (!best || semver.compareBuild(candidate, best.version) > 0) best = { tag, version: candidate };
+    if (tag === version.tag) continue;
+    const candidate = readVersionTag(tag, prefix, scheme);
+    if (!candidate || semver.compare(candidate.version, version.version) >= 0) continue;
+    if (!version.prerelease && candidate.prerelease) continue;
+    if (!best || semver.compareBuild(candidate.version, best.version) > 0) best = candidate;
   }
-  return best?.tag ?? null;
+  return best;
+}
+
+/** `pickPreviousVersion` for a tag name: the previous release's tag, or null. */
+export function pickPreviousTag(
+  tags: readonly string[],
+  newTag: string,
+  prefix: string,
+  scheme: VersionScheme = "auto",
+): string | null {
+  const version = readVersionTag(newTag, prefix, scheme);
+  return version ? (pickPreviousVersion(tags, version, prefix, scheme)?.tag ?? null) : null;
 }
 
 export type Bump = "major" | "minor" | "patch";

@@ -7,7 +7,8 @@ import type { CheckResult } from "./check-result.js";
 export function reportPrTitle(
   title: string,
   verdict: TitleVerdict,
-  rules: Pick<PrTitleConfig, "types" | "scopes" | "requireScope">,
+  rules: Pick<PrTitleConfig, "types" | "scopes" | "requireScope"> &
+    Partial<Pick<PrTitleConfig, "disallowScopes" | "subjectPattern">>,
   what = "PR title",
 ): CheckResult {
   if (verdict.valid) {
@@ -30,7 +31,15 @@ export function reportPrTitle(
     verdict.suggestion ? `Suggested title: ${inlineCode(verdict.suggestion)}\n` : null,
     `The convention is \`type(scope): subject\`, e.g. \`tenants(dummy): increase compute quota\`.`,
     `Allowed types: ${rules.types.map((t) => `\`${t}\``).join(", ")}.`,
-    rules.scopes ? `Allowed scopes: ${rules.scopes.map((s) => `\`${s}\``).join(", ")}.` : null,
+    rules.scopes?.length
+      ? `Allowed scopes: ${rules.scopes.map((s) => `\`${s}\``).join(", ")}.`
+      : rules.scopes
+        ? "Any scope is allowed (`scopes: []` is no restriction)."
+        : null,
+    rules.disallowScopes?.length
+      ? `Never allowed as a scope: ${rules.disallowScopes.map((s) => `\`${s}\``).join(", ")}.`
+      : null,
+    rules.subjectPattern ? `The subject matches \`${rules.subjectPattern}\`.` : null,
     rules.requireScope ? "A scope is required." : "The scope is optional.",
     "",
     "Edit the PR title on GitHub; the check runs again by itself.",

@@ -10,10 +10,10 @@ export interface ConventionalHeader {
 }
 
 // The parser's default header pattern does not accept `type(scope)!: subject`; both patterns share their groups so
-// that `headerCorrespondence` maps them the same way whichever one matches.
+// that `headerCorrespondence` maps them the same way whichever one matches. A type may hold dashes (`hot-fix`).
 const parser = new CommitParser({
-  headerPattern: /^(\w*)(?:\(([^()]*)\))?(!)?: (.*)$/,
-  breakingHeaderPattern: /^(\w*)(?:\(([^()]*)\))?(!): (.*)$/,
+  headerPattern: /^([\w-]*)(?:\(([^()]*)\))?(!)?: (.*)$/,
+  breakingHeaderPattern: /^([\w-]*)(?:\(([^()]*)\))?(!): (.*)$/,
   headerCorrespondence: ["type", "scope", "breaking", "subject"],
   noteKeywords: ["BREAKING CHANGE", "BREAKING-CHANGE"],
   issuePrefixes: ["#"],

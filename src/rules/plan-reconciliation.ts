@@ -1,5 +1,5 @@
 import semver, { type SemVer } from "semver";
-import { parseVersionTag } from "../notes/version-tags.js";
+import { parseVersionTag, type VersionScheme } from "../notes/version-tags.js";
 
 /**
  * Level-triggered reconciliation, the decision: from what one repository looks like now, the deliveries whose
@@ -32,7 +32,8 @@ export interface ReconcileInput {
     valid: boolean;
     /** Pull-request checks that are enabled. */
     checks: PullCheckFeature[];
-    release: { enabled: boolean; tagPrefix: string };
+    /** `versionScheme` as configured (`auto` when left out): which tags are versions, as the release drafts read them. */
+    release: { enabled: boolean; tagPrefix: string; versionScheme?: VersionScheme };
     promotion: { enabled: boolean; targets: Array<{ id: string; prereleases: boolean }> };
     audit: { enabled: boolean; acknowledgeLabel: string };
   };
@@ -100,12 +101,12 @@ function planPullChecks(input: ReconcileInput): Heal[] {
 
 /** The newest version tag, when it has no release at all and is newer than every release (never older tags). */
 function planTag(input: ReconcileInput): Heal[] {
-  const { enabled, tagPrefix } = input.config.release;
+  const { enabled, tagPrefix, versionScheme } = input.config.release;
   if (!enabled) return [];
-  const newest = newestVersion(input.tags, tagPrefix);
+  const newest = newestVersion(input.tags, tagPrefix, versionScheme);
   if (!newest) return [];
   if (input.releases.some((release) => release.tag === newest.tag)) return [];
-  const releases = input.releases.map((r) => parseVersionTag(r.tag, tagPrefix));
+  const releases = input.releases.map((r) => parseVersionTag(r.tag, tagPrefix, versionScheme));
   if (releases.some((version) => version && semver.compare(version, newest.version) >= 0)) return [];
   return [{ kind: "tag", id: healId(input.repo, "tag", newest.tag), tag: newest.tag }];
 }
@@ -121,20 +122,22 @@ function planPromotion(input: ReconcileInput): Heal[] {
   const newest = newestVersion(
     published.map((r) => r.tag),
     config.release.tagPrefix,
+    config.release.versionScheme,
   );
   if (!newest) return [];
   const release = published.find((r) => r.tag === newest.tag)!;
   if (!settled(input, release.publishedAt)) return [];
   const prefix = config.release.tagPrefix;
+  const scheme = config.release.versionScheme;
   const stale = Boolean(input.configBlockedIssue);
   const needed = config.promotion.targets.some((target) => {
     if (release.prerelease && !target.prereleases) return false;
     const state = input.promotion[target.id];
     if (!state) return false;
-    const pinned = state.pinned === null ? null : parseVersionTag(state.pinned, prefix);
+    const pinned = state.pinned === null ? null : parseVersionTag(state.pinned, prefix, scheme);
     // An unreadable or non-version pin: the promotion would only be blocked again; the handler reports that once.
     if (!pinned || semver.compare(pinned, newest.version) >= 0) return false;
-    const open = state.openPullTag === null ? null : parseVersionTag(state.openPullTag, prefix);
+    const open = state.openPullTag === null ? null : parseVersionTag(state.openPullTag, prefix, scheme);
     if (open && semver.compare(open, newest.version) >= 0) return false;
     return state.blockedTag !== newest.tag;
   });
@@ -169,10 +172,14 @@ function planAudit(input: ReconcileInput): Heal[] {
   return [{ kind: "audit", id, before: oldest.parentSha, after: input.headSha, reason: "reverted" }];
 }
 
-function newestVersion(tags: readonly string[], prefix: string): { tag: string; version: SemVer } | null {
+function newestVersion(
+  tags: readonly string[],
+  prefix: string,
+  scheme?: VersionScheme,
+): { tag: string; version: SemVer } | null {
   let best: { tag: string; version: SemVer } | null = null;
   for (const tag of tags) {
-    const version = parseVersionTag(tag, prefix);
+    const version = parseVersionTag(tag, prefix, scheme);
     if (version && (!best || semver.compareBuild(version, best.version) > 0)) best = { tag, version };
   }
   return best;

@@ -127,7 +127,11 @@ function configView(config: Config, valid: boolean): ConfigView {
     input: {
       valid,
       checks,
-      release: { enabled: config.release.enabled, tagPrefix: config.release.tagPrefix },
+      release: {
+        enabled: config.release.enabled,
+        tagPrefix: config.release.tagPrefix,
+        versionScheme: config.release.versionScheme,
+      },
       promotion: {
         enabled: config.promotion.enabled,
         targets: targets.map((t) => ({ id: t.id, prereleases: t.prereleases })),

@@ -194,6 +194,27 @@ describe('"PR title" check', () => {
     expect(runs[1]!.output.title).toMatch(/^Draft: /);
   });
 
+  test("the options peers have: several scopes each checked, scope patterns, `scopes: []` is no restriction", async () => {
+    const runs: Array<Record<string, any>> = [];
+    const gh = mockGitHub();
+    const bad = pullRequestEvent("opened", "fix(core,docs): correct it");
+    mockConfig(gh.api, bad.owner, bad.repo, 'prTitle:\n  scopes: [core, e2e, "[A-Z]+-\\\\d+"]\n');
+    mockPullFiles(gh.api, bad.owner, bad.repo, bad.number, [{ filename: "README.md" }]);
+    mockCreateCheckRun(gh.api, bad.owner, bad.repo, bad.sha, runs);
+    await probot.receive({ name: "pull_request", id: "peers-1", payload: bad.payload } as never);
+    const open = pullRequestEvent("opened", "fix(anything): correct it");
+    open.payload.pull_request.head.sha = open.sha.replace(/^./, "f");
+    mockConfig(gh.api, open.owner, open.repo, "prTitle:\n  scopes: []\n");
+    mockPullFiles(gh.api, open.owner, open.repo, open.number, [{ filename: "README.md" }]);
+    mockCreateCheckRun(gh.api, open.owner, open.repo, open.payload.pull_request.head.sha, runs);
+    await probot.receive({ name: "pull_request", id: "peers-2", payload: open.payload } as never);
+    gh.finish();
+    expect(runs.map((r) => r.conclusion)).toEqual(["failure", "success"]);
+    expect(runs[0]!.output.title).toBe(
+      "The scope `docs` is not allowed. Allowed scopes: `core`, `e2e`, `[A-Z]+-\\d+`.",
+    );
+  });
+
   test("an invalid configuration fails the check with every problem, its path, value and what is allowed", async () => {
     const e = pullRequestEvent("edited", "feat: add x");
     const gh = mockGitHub();

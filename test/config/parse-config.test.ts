@@ -35,7 +35,7 @@ describe("parseConfig", () => {
     if (config.ok) return;
     expect(formatConfigProblems(config.error)).toBe(
       [
-        '- `prTitle.types[1]`: got `"Fix Me"` — a type is lower-case letters, digits and dashes',
+        '- `prTitle.types[1]`: got `"Fix Me"` — a type has no spaces: a name (`feat`, `hot-fix`) or a pattern (`[A-Z]+-\\d+`)',
         '- `prTitle.subjectCase`: got `"upper"` — must be one of "lower", "any"',
         "- `prTitle.maxHeaderLength`: got `5` — Too small: expected number to be >=20",
       ].join("\n"),

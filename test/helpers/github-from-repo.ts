@@ -3,22 +3,37 @@ import { git } from "./history-repo.js";
 /** GitHub's answers for a local repository, so that nock replies describe real history (compare, trees, commits). */
 export const LOGIN = "berndonline";
 
-export function commitJson(dir: string, sha: string, login: string | null = LOGIN) {
-  const [name = "", email = "", date = "", message = ""] = git(dir, [
+/** `login`: the author's GitHub login, or a function of the author's name (null: no GitHub user). */
+export function commitJson(
+  dir: string,
+  sha: string,
+  login: string | null | ((name: string) => string | null) = LOGIN,
+) {
+  const [name = "", email = "", date = "", parents = "", message = ""] = git(dir, [
     "log",
     "-1",
-    "--format=%an%x1f%ae%x1f%aI%x1f%B",
+    "--format=%an%x1f%ae%x1f%aI%x1f%P%x1f%B",
     sha,
   ]).split("\x1f");
+  const user = typeof login === "function" ? login(name) : login;
   return {
     sha,
     commit: { message: message.trim(), author: { name, email, date } },
-    author: login ? { login, id: 1, type: "User" } : null,
+    author: user ? { login: user, id: 1, type: "User" } : null,
+    parents: parents
+      .split(" ")
+      .filter(Boolean)
+      .map((parent) => ({ sha: parent })),
   };
 }
 
 /** The compare API's JSON for `base...head` (all commits on one page; files relative to the merge base). */
-export function compareJson(dir: string, base: string, head: string) {
+export function compareJson(
+  dir: string,
+  base: string,
+  head: string,
+  login: string | null | ((name: string) => string | null) = LOGIN,
+) {
   const revs = (range: string) => git(dir, ["rev-list", "--reverse", range]).split("\n").filter(Boolean);
   const ahead = revs(`${base}..${head}`);
   const behind = revs(`${head}..${base}`);
@@ -38,7 +53,7 @@ export function compareJson(dir: string, base: string, head: string) {
     behind_by: behind.length,
     total_commits: ahead.length,
     merge_base_commit: { sha: mergeBase },
-    commits: ahead.map((sha) => commitJson(dir, sha)),
+    commits: ahead.map((sha) => commitJson(dir, sha, login)),
     files,
   };
 }

@@ -174,7 +174,7 @@ describe("notes for the real repository's tags (rebuilt history)", () => {
     expect(await cli(["notes", "--repo", repo.dir, "--tag", "release-1"])).toEqual([
       2,
       "",
-      'error: "release-1" is not a version tag: expected "v" followed by a semantic version, e.g. "v1.2.3" (set release.tagPrefix for another prefix)\n',
+      'error: "release-1" is not a version tag: expected "v" followed by a semantic version, e.g. "v1.2.3", or a calendar version, e.g. "v2024.06.1" (set release.tagPrefix for another prefix, release.versionScheme for the scheme)\n',
     ]);
     expect((await cli(["notes", "--repo", repo.dir, "--tag", "v9.9.9"]))[2]).toContain('no tag "v9.9.9"');
     expect((await cli(["notes", "--tag", "v0.0.3"]))[2]).toContain("--repo and --tag are required");

@@ -4,7 +4,8 @@ import type { Config } from "../../src/config/schema.js";
 import { planReleaseNotes, renderPlannedNotes } from "../../src/notes/build-release-notes.js";
 import type { ReleaseCommit } from "../../src/notes/collect-release-entries.js";
 import { classifyTagPush } from "../../src/notes/classify-tag-push.js";
-import { pickPreviousTag } from "../../src/notes/version-tags.js";
+import { draftRelease, type GatheredNotes } from "../../src/notes/draft-release.js";
+import { pickPreviousTag, readVersionTag } from "../../src/notes/version-tags.js";
 
 function config(raw: object = {}): Config {
   const parsed = parseConfig(raw);
@@ -28,10 +29,17 @@ function notes(
   limit?: number,
 ) {
   const rules = config(raw).release;
-  const plan = planReleaseNotes({ tag, previousTag, commits, previousOnlyCommits: [] }, rules);
-  if (!plan.ok) throw new Error(plan.error);
+  const version = readVersionTag(tag, rules.tagPrefix, rules.versionScheme);
+  if (!version) throw new Error(`not a version: ${tag}`);
+  const previousVersion = previousTag
+    ? readVersionTag(previousTag, rules.tagPrefix, rules.versionScheme)
+    : null;
+  const plan = planReleaseNotes(
+    { version, previousTag, previousVersion, commits, previousOnlyCommits: [] },
+    rules,
+  );
   return renderPlannedNotes(
-    plan.value,
+    plan,
     {
       firstTimeContributors: new Set(),
       changedPaths: [],
@@ -74,9 +82,13 @@ describe("classifyTagPush", () => {
     ],
     [
       { ref: "refs/tags/v1.2.3-rc.1", deleted: false },
-      { kind: "pushed", tag: "v1.2.3-rc.1", prerelease: true },
+      { kind: "pushed", tag: "v1.2.3-rc.1", version: { scheme: "semver", prerelease: true } },
     ],
-  ])("%j → %j", (push, kind) => expect(classifyTagPush(push, "v")).toEqual(kind));
+    [
+      { ref: "refs/tags/v2024.06.1", deleted: false },
+      { kind: "pushed", tag: "v2024.06.1", version: { scheme: "calver", prerelease: false } },
+    ],
+  ])("%j → %j", (push, kind) => expect(classifyTagPush(push, "v")).toMatchObject(kind));
 });
 
 describe("entries and sections", () => {
@@ -183,5 +195,134 @@ describe("version check, template, length", () => {
     expect(parsed.ok).toBe(false);
     if (!parsed.ok)
       expect(parsed.error[0]).toMatchObject({ path: "release.excludeTitles[0]", value: '"^(a+)+$"' });
+  });
+});
+
+describe("type aliases: emoji and gitmoji prefixes", () => {
+  const titles = [
+    commit(":bug: Fix the webhook port (#1)"),
+    commit("🌱 Bump controller-runtime (#2)"),
+    commit("✨ feat(api): add a field (#3)"),
+    commit("⚠ Remove the v1alpha4 API (#4)"), // no variation selector: still Cluster API's ⚠️
+    commit(":sparkles: Add MachineDrainRules (#5)"),
+    commit("Update README (#6)"),
+  ];
+
+  test("the default aliases sort them like `type: …` titles; ⚠️ is a breaking change", () => {
+    const result = notes("v2.0.0", "v1.0.0", titles);
+    expect(result.pullRequests.map((pr) => [pr.number, pr.type, pr.scope, pr.subject, pr.breaking])).toEqual([
+      [4, null, null, "Remove the v1alpha4 API", true],
+      [3, "feat", "api", "add a field", false],
+      [5, "feat", null, "Add MachineDrainRules", false],
+      [1, "fix", null, "Fix the webhook port", false],
+      [2, "chore", null, "Bump controller-runtime", false],
+      [6, null, null, "Update README", false],
+    ]);
+    expect(result.markdown).toMatch(/^### Breaking changes\n\n- Remove the v1alpha4 API /);
+    expect(result.markdown).toContain("### Fixes\n\n- Fix the webhook port ");
+  });
+
+  test("`typeAliases: {}` turns them off; a configured alias replaces the default", () => {
+    const off = notes("v1.0.1", "v1.0.0", titles, { release: { typeAliases: {} } });
+    expect(off.pullRequests.every((pr) => pr.type === null)).toBe(true);
+    const own = notes("v1.0.1", "v1.0.0", [commit("[fix] correct it (#1)"), commit("🐛 x (#2)")], {
+      release: { typeAliases: { "[fix]": "fix" } },
+    });
+    expect(own.pullRequests.map((pr) => [pr.number, pr.type])).toEqual([
+      [1, "fix"],
+      [2, null],
+    ]);
+  });
+
+  test("a bad alias value is refused with the fix", () => {
+    const parsed = parseConfig({ release: { typeAliases: { "🐛": "Fix it" } } });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok)
+      expect(parsed.error[0]).toMatchObject({
+        path: "release.typeAliases.🐛",
+        message: expect.stringContaining("a type (`feat`), a type with `!`"),
+      });
+  });
+});
+
+describe("CalVer tags", () => {
+  const tags = ["v2024.05.3", "v2024.06.0", "v2024.06.1-rc.1", "v2024.06.1", "v2024.10.0", "v1.2.3"];
+  test.each([
+    ["v2024.06.1", "v2024.06.0"], // a final release skips the release candidate
+    ["v2024.06.1-rc.1", "v2024.06.0"],
+    ["v2024.10.0", "v2024.06.1"], // by number, not by text (10 > 06)
+    ["v2024.05.3", "v1.2.3"],
+  ])("%s → previous %s", (tag, previous) => expect(pickPreviousTag(tags, tag, "v")).toBe(previous));
+
+  test("auto: a four-digit first number is CalVer; `semver` refuses it; `calver` reads two-digit years", () => {
+    expect(readVersionTag("v2024.06.1", "v")).toMatchObject({ scheme: "calver" });
+    expect(readVersionTag("v2024.6", "v")).toMatchObject({ scheme: "calver" });
+    expect(readVersionTag("v1.2.3", "v")).toMatchObject({ scheme: "semver" });
+    expect(readVersionTag("v24.04.1", "v")).toBeNull(); // not SemVer (leading zero), not a year
+    expect(readVersionTag("v2024.06.1", "v", "semver")).toBeNull();
+    expect(readVersionTag("24.04.1", "", "calver")).toMatchObject({ scheme: "calver" });
+    expect(pickPreviousTag(["23.10.2", "24.04.0", "24.04.1"], "24.04.1", "", "calver")).toBe("24.04.0");
+  });
+
+  test("no version-bump warning between CalVer tags: the number says when, not how much changed", () => {
+    const result = notes("v2024.06.1", "v2024.06.0", [commit("feat!: drop the old API (#9)")]);
+    expect(result.markdown).not.toContain("[!WARNING]");
+    expect(result.markdown).toContain("### Breaking changes");
+    // The same change between SemVer tags still warns.
+    expect(notes("v1.4.1", "v1.4.0", [commit("feat!: drop the old API (#9)")]).markdown).toContain(
+      "[!WARNING]",
+    );
+  });
+});
+
+describe("draftRelease: one pure step from what was gathered to the draft", () => {
+  const gathered = (overrides: Partial<GatheredNotes> = {}): GatheredNotes => {
+    const cfg = config();
+    const version = readVersionTag("v1.0.1-rc.1", "v")!;
+    const plan = planReleaseNotes(
+      {
+        version,
+        previousTag: "v1.0.0",
+        previousVersion: readVersionTag("v1.0.0", "v"),
+        commits: [commit("fix: a (#1)")],
+        previousOnlyCommits: [],
+      },
+      cfg.release,
+    );
+    return {
+      plan,
+      firstTimeContributors: new Set(),
+      changedPaths: [],
+      changedPathsComplete: true,
+      layout: cfg.layout,
+      configProblems: null,
+      htmlUrl: "https://github.com/o/r",
+      rules: cfg.release,
+      ...overrides,
+    };
+  };
+
+  test("the draft: tag, name, pre-release from the tag read once, links into the repository", () => {
+    const draft = draftRelease(gathered());
+    expect(draft).toMatchObject({ tag: "v1.0.1-rc.1", name: "v1.0.1-rc.1", prerelease: true });
+    expect(draft.body).toContain("([#1](https://github.com/o/r/pull/1))");
+    expect(draft.body).toContain(
+      "**Full changelog:** [v1.0.0...v1.0.1-rc.1](https://github.com/o/r/compare/v1.0.0...v1.0.1-rc.1)",
+    );
+  });
+
+  test("the notes own their warnings: an invalid file and an invalid layout go on top; no address, no links", () => {
+    // A layout the schema would refuse (the defaults are used then): its problem still reaches the notes.
+    const layout = { ...config().layout, templates: { x: "a/{file}/{file}" } };
+    const draft = draftRelease(
+      gathered({ configProblems: "- `release.x`: unknown key", layout, htmlUrl: null }),
+    );
+    const [first, second] = draft.body.split("\n\n");
+    expect(first).toContain(
+      "`.github/gitops-release-bot.yml` is invalid, so these notes use the default settings",
+    );
+    expect(first).toContain("> - `release.x`: unknown key");
+    expect(second).toMatch(/^> \[!NOTE\]\n> No Platform impact: the layout configuration is invalid: /);
+    expect(draft.body).toContain("- a (#1) by @dev");
   });
 });

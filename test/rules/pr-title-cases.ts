@@ -41,6 +41,9 @@ export const TITLE_CASES: TitleCase[] = [
   ["feat!: remove legacy clusters", true, []],
   ["providers(aws/v1): bump cluster api", true, []],
   ["fix(aws, gcp): correct region", true, []],
+  ["fix(core,e2e): correct it", true, []], // several scopes, each checked (any scope by default)
+  ["fix(core,,e2e): correct it", false, ["scope-empty"]],
+  ["hot-fix: correct it", false, ["type-enum"]], // a dashed type parses; it is not one of the default types
   ["feat()!: x", false, ["scope-empty"]],
   ["feat(): add x", false, ["scope-empty"]],
   ["feat(x)! : add x", false, ["header-format"]],
@@ -50,7 +53,10 @@ export const TITLE_CASES: TitleCase[] = [
   ["feat: Add x", false, ["subject-case"]],
   ["feat: AWS support for eks", true, []],
   ["feat: add x.", false, ["subject-full-stop"]],
-  ["feat: add x...", false, ["subject-full-stop"]],
+  ["feat: add x...", true, []], // an ellipsis is not a full stop
+  ["feat: add x…", true, []],
+  ["fix: FIX THE BUILD", false, ["subject-case"]], // capitals are not lower case
+  ["fix: EKS", true, []], // one acronym is
   // types
   ["provider(aws): add flux-system self-management", false, ["type-enum"]],
   ["feature(x): add y", false, ["type-enum"]],
@@ -89,4 +95,47 @@ export const TITLE_CASES: TitleCase[] = [
   ["feat: <script>alert(1)</script>", true, []],
   ["$(whoami): x", false, ["header-format"]],
   ["feat(`id`): x", true, []],
+];
+
+/** `[title, settings over the defaults, valid, rules that must be reported]` for the configurable rules. */
+export type ConfiguredTitleCase = [
+  title: string,
+  settings: Record<string, unknown>,
+  valid: boolean,
+  rules: string[],
+];
+
+const scoped = { scopes: ["core", "e2e", "[A-Z]+-\\d+"], disallowScopes: ["release"] };
+const ticket = {
+  subjectPattern: ".+ \\[[A-Z]+-\\d+\\]",
+  subjectPatternError: 'The subject "{subject}" must end with a ticket key, e.g. [OPS-12].',
+};
+
+export const CONFIGURED_TITLE_CASES: ConfiguredTitleCase[] = [
+  // scopes: a list, patterns (ticket keys), several at once, forbidden ones
+  ["fix(core,e2e): correct it", scoped, true, []],
+  ["fix(core,docs): correct it", scoped, false, ["scope-enum"]],
+  ["fix(OPS-123): correct it", scoped, true, []],
+  ["fix(ops-123): correct it", scoped, false, ["scope-enum"]],
+  ["chore(release): cut v1", { disallowScopes: ["release"] }, false, ["scope-disallowed"]],
+  ["chore(core,release): cut v1", scoped, false, ["scope-enum", "scope-disallowed"]],
+  ["fix(aws/v1): x", { scopes: ["aws", "v1"], scopeDelimiters: [",", "/"] }, true, []],
+  ["fix(aws/v1): x", { scopes: ["aws", "v1"] }, false, ["scope-enum"]],
+  ["fix(core,e2e): x", { scopes: ["core,e2e"], scopeDelimiters: [] }, true, []],
+  // `scopes: []` is no restriction (commitlint's reading)
+  ["fix(anything): x", { scopes: [] }, true, []],
+  // types: dashed, patterns
+  ["hot-fix: correct it", { types: ["fix", "hot-fix"] }, true, []],
+  ["hotfix: correct it", { types: ["fix", "hot-fix"] }, false, ["type-enum"]],
+  ["OPS-7: correct it", { types: ["feat", "[A-Z]+-\\d+"] }, true, []],
+  ["ops-7: correct it", { types: ["feat", "[A-Z]+-\\d+"] }, false, ["type-enum"]],
+  // subject pattern with its own message
+  ["feat: add x [OPS-12]", ticket, true, []],
+  ["feat: add x", ticket, false, ["subject-pattern"]],
+  // reverts on request
+  ['Revert "feat: add x"', { allowReverts: true }, true, []],
+  ['Revert "feat: add x"', {}, false, ["header-format"]],
+  ["Revert feat: add x", { allowReverts: true }, false, ["header-format"]],
+  // subject case `any` accepts capitals
+  ["fix: FIX THE BUILD", { subjectCase: "any" }, true, []],
 ];

@@ -1,7 +1,14 @@
 import { describe, expect, test } from "@jest/globals";
 import { parseConfig } from "../../src/config/parse-config.js";
 import { validatePrTitle } from "../../src/rules/validate-pr-title.js";
-import { REAL_SUBJECTS, TITLE_CASES } from "./pr-title-cases.js";
+import { reportPrTitle } from "../../src/report/pr-title-report.js";
+import { CONFIGURED_TITLE_CASES, REAL_SUBJECTS, TITLE_CASES } from "./pr-title-cases.js";
+
+function rulesWith(settings: Record<string, unknown>) {
+  const config = parseConfig({ prTitle: settings });
+  if (!config.ok) throw new Error(JSON.stringify(config.error));
+  return config.value.prTitle;
+}
 
 const defaults = (() => {
   const config = parseConfig({});
@@ -64,5 +71,58 @@ describe("validatePrTitle", () => {
       validatePrTitle({ title: "feat(aws): a long subject here" }, rules).problems.map((p) => p.rule),
     ).toEqual(["header-max-length"]);
     expect(validatePrTitle({ title: "feat: x" }, { ...defaults, types: ["fix"] }).valid).toBe(false);
+  });
+
+  test.each(CONFIGURED_TITLE_CASES)("%j with %j → valid=%s %j", (title, settings, valid, rules) => {
+    const verdict = validatePrTitle({ title }, rulesWith(settings));
+    expect(verdict.valid).toBe(valid);
+    expect(verdict.problems.map((p) => p.rule).sort()).toEqual([...rules].sort());
+  });
+
+  test("messages say what to do: several scopes, forbidden scopes, the subject pattern's own message", () => {
+    const message = (title: string, settings: Record<string, unknown>) =>
+      validatePrTitle({ title }, rulesWith(settings)).problems.map((p) => p.message);
+    expect(message("fix(docs,ci): x", { scopes: ["core"] })).toEqual([
+      "The scope `docs`, `ci` are not allowed. Allowed scopes: `core`.",
+    ]);
+    expect(message("chore(release): x", { disallowScopes: ["release"] })[0]).toContain(
+      "`release` is not allowed here (`disallowScopes`)",
+    );
+    expect(
+      message("feat: add x", {
+        subjectPattern: ".+ \\[[A-Z]+-\\d+\\]",
+        subjectPatternError: 'The subject "{subject}" of "{title}" needs a ticket key.',
+      }),
+    ).toEqual(['The subject "add x" of "feat: add x" needs a ticket key.']);
+    expect(message("fix: FIX THE BUILD", {})).toEqual([
+      "The subject is written in capitals: write it in lower case, e.g. `fix the build`.",
+    ]);
+  });
+
+  test("suggestions: a dashed type, capitals, an ellipsis kept", () => {
+    const hot = rulesWith({ types: ["fix", "hot-fix"] });
+    expect(validatePrTitle({ title: "hotfix: correct it" }, hot).suggestion).toBe("hot-fix: correct it");
+    expect(validatePrTitle({ title: "Hot-fix: Correct it." }, hot).suggestion).toBe("hot-fix: correct it");
+    expect(validatePrTitle({ title: "fix: FIX THE BUILD" }, defaults).suggestion).toBe("fix: fix the build");
+    expect(validatePrTitle({ title: "Fix: wip on x..." }, defaults).suggestion).toBe("fix: wip on x...");
+  });
+
+  test("`scopes: []` means no restriction, and the report says so", () => {
+    const rules = rulesWith({ scopes: [] });
+    const verdict = validatePrTitle({ title: "Fix(any): x" }, rules);
+    expect(verdict.problems.map((p) => p.rule)).toEqual(["type-case"]);
+    expect(reportPrTitle("Fix(any): x", verdict, rules).summary).toContain(
+      "Any scope is allowed (`scopes: []` is no restriction).",
+    );
+  });
+
+  test("a type or scope pattern that does not compile is refused with the supported syntax", () => {
+    const parsed = parseConfig({ prTitle: { scopes: ["(?<=x)y"] } });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok)
+      expect(parsed.error[0]).toMatchObject({
+        path: "prTitle.scopes[0]",
+        message: expect.stringContaining("RE2 syntax"),
+      });
   });
 });

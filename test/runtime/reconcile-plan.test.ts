@@ -75,6 +75,16 @@ const cases: Case[] = [
     [{ kind: "tag", id: "reconcile:acme/platform:tag@v1.3.0", tag: "v1.3.0" }],
   ],
   [
+    "CalVer tags as the release drafts read them (`versionScheme: calver`): 24.04.1 is newer than 23.10.2",
+    (i) => {
+      i.config.release = { enabled: true, tagPrefix: "", versionScheme: "calver" };
+      i.tags = ["23.10.2", "24.04.1"];
+      i.releases = [{ tag: "23.10.2", draft: false, prerelease: false, publishedAt: "2026-01-01T00:00:00Z" }];
+      i.promotion = {};
+    },
+    [{ kind: "tag", id: "reconcile:acme/platform:tag@24.04.1", tag: "24.04.1" }],
+  ],
+  [
     "a repository with 40 old tags and no release: only the newest tag, once",
     (i) => {
       i.tags = Array.from({ length: 40 }, (_, n) => `v0.${n}.0`);

@@ -79,13 +79,69 @@ export const DEFAULT_IMPACT_GROUPS = [
   { heading: "Tenants", areas: ["tenants"], by: "{cloud} {env}", item: "{tenant}" },
 ];
 
+/**
+ * Title prefixes that stand for a type: Cluster API's (and Kubebuilder's) emoji and the common gitmoji, as the
+ * character and as the `:shortcode:`. A value ending in `!` marks a breaking change; `"!"` alone marks one without a
+ * type. Repositories whose titles start with these are sorted like `type: …` titles.
+ */
+export const DEFAULT_TYPE_ALIASES: Record<string, string> = {
+  "⚠️": "!",
+  ":warning:": "!",
+  "💥": "!",
+  ":boom:": "!",
+  "✨": "feat",
+  ":sparkles:": "feat",
+  "🐛": "fix",
+  ":bug:": "fix",
+  "🚑️": "fix",
+  ":ambulance:": "fix",
+  "📖": "docs",
+  ":book:": "docs",
+  "📝": "docs",
+  ":memo:": "docs",
+  "🌱": "chore",
+  ":seedling:": "chore",
+  "♻️": "refactor",
+  ":recycle:": "refactor",
+  "⚡️": "perf",
+  ":zap:": "perf",
+  "✅": "test",
+  ":white_check_mark:": "test",
+  "👷": "ci",
+  ":construction_worker:": "ci",
+  "⬆️": "build",
+  ":arrow_up:": "build",
+};
+
 export const releaseNotesSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe("Draft a GitHub release when a version tag is pushed."),
     tagPrefix: z
       .string()
       .default("v")
-      .describe("Version tags are `<tagPrefix><semver>` (`v1.2.3`, `v1.0.0-rc.1`). Other tags are ignored."),
+      .describe(
+        "Version tags are `<tagPrefix><version>`: SemVer (`v1.2.3`, `v1.0.0-rc.1`) or CalVer (`v2024.06.1`, see `versionScheme`). Other tags are ignored.",
+      ),
+    versionScheme: z
+      .enum(["auto", "semver", "calver"])
+      .default("auto")
+      .describe(
+        "How tags are read. `semver`: `<major>.<minor>.<patch>[-pre]` only. `calver`: two or three numbers, leading zeros allowed (`2024.06`, `2024.06.1`, `24.04.2`, optional `-pre`), ordered number by number. `auto`: a tag whose first number has four digits (a year, `v2024.06.1`) is CalVer, any other SemVer. The version-bump check runs on SemVer tags only: a CalVer number says when, not how much changed.",
+      ),
+    typeAliases: z
+      .record(
+        z.string().min(1).max(40),
+        z
+          .string()
+          .regex(
+            /^(?:[a-z][a-z0-9-]*!?|!)$/,
+            'a type (`feat`), a type with `!` for a breaking change (`feat!`), or `"!"` alone',
+          ),
+      )
+      .default(DEFAULT_TYPE_ALIASES)
+      .describe(
+        'Title prefixes that stand for a type, for repositories that start titles with an emoji or a gitmoji code: `"🐛 Fix x"` and `":bug: Fix x"` are sorted as `fix`. The value is a type, `type!` (also a breaking change) or `"!"` (a breaking change without a type, as Cluster API\'s ⚠️). A prefix followed by a Conventional header (`✨ feat(x): y`) takes that header\'s type. The longest matching prefix wins; the emoji variation selector (U+FE0F) is optional in titles. The default holds Cluster API\'s emoji (⚠️ ✨ 🐛 📖 🌱) and common gitmoji with their `:codes:`; setting this replaces the default, `{}` turns it off.',
+      ),
     sections: z
       .array(sectionSchema)
       .min(1)
