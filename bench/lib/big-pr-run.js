@@ -89,10 +89,10 @@ async function before() {
   const { parseConfig } = await import("../../lib/config/parse-config.js");
   const { compileLayoutTemplates } = await import("../../lib/rules/layout-templates.js");
   const { evaluateLayout, parseManifestContents } = await import("../../lib/rules/evaluate-layout.js");
-  const config = parseConfig({});
+  const config = /** @type {any} */ (parseConfig({}));
   if (!config.ok) throw new Error("defaults invalid");
   const settings = config.value.layout;
-  const layout = compileLayoutTemplates(settings);
+  const layout = /** @type {any} */ (compileLayoutTemplates(settings));
   if (!layout.ok) throw new Error("defaults do not compile");
   const files = pullRequestFiles();
   return measure(async () => {
@@ -124,10 +124,12 @@ async function before() {
 }
 
 async function after() {
+  /** @type {any[]} */
   const groups = require("@octokit/webhooks-examples/api.github.com/index.json");
   const example = groups
     .find((/** @type {any} */ g) => g.name === "pull_request")
     .examples.find((/** @type {any} */ e) => e.action === "opened");
+  /** @type {any} */
   const payload = structuredClone(example);
   payload.installation = { id: 2 };
   payload.pull_request.changed_files = MANIFESTS;
