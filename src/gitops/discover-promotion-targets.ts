@@ -89,7 +89,7 @@ export function chooseCandidate<C extends { path: string }>(
   shownSearched: readonly string[] = [],
 ): Result<C, DiscoveryRefusal> {
   const what = `${target.kind} ${inlineCode(`${target.namespace}/${target.name}`)}`;
-  const paths = candidates.map((c) => c.path);
+  const paths = candidates.map((c) => c.path).sort();
   if (candidates.length === 1) return ok(candidates[0]!);
   if (candidates.length > 1) {
     return err({

@@ -80,7 +80,7 @@ describe("promotion targets beyond the real fixture", () => {
     const [issue] = fake.issues;
     expect(issue!.title).toBe("Promotion of v1.5.0 to release is blocked");
     expect(issue!.body).toContain(
-      "2 files hold GitRepository `flux-system/release`: `clusters/staging/release.yaml`, `clusters/production/release.yaml`",
+      "2 files hold GitRepository `flux-system/release`: `clusters/production/release.yaml`, `clusters/staging/release.yaml`",
     );
     expect(issue!.body).toContain("e.g. `path: clusters/production/release.yaml`");
   });
