@@ -57,6 +57,14 @@ export function promotionTitle(
   );
 }
 
+/** The targets a published release is promoted to: all, except for a pre-release those that opt in. */
+export function targetsForRelease<T extends Pick<PromotionTarget, "prereleases">>(
+  targets: readonly T[],
+  release: { prerelease: boolean },
+): T[] {
+  return targets.filter((target) => !release.prerelease || target.prereleases);
+}
+
 /** The targets a command or release applies to: all, or the one named (by id or name). */
 export function selectTargets<T extends Pick<PromotionTarget, "id" | "name">>(
   targets: readonly T[],
