@@ -72,6 +72,11 @@ export interface RefEdit {
   text: string;
   changed: boolean;
   from: PinnedRef;
+  /**
+   * The Git revision production runs now, to compare with the new tag: the pinned tag or branch (`refs/tags/v1`
+   * and `refs/heads/main` read as `v1` and `main`, a `{version}` value as the tag it came from).
+   */
+  fromRevision: string;
 }
 
 export type RefusalCode =
@@ -105,6 +110,8 @@ interface Located {
   valueFor: (tag: string) => string;
   /** The pinned tag to order against, or null when it follows a branch or HEAD (the first promotion replaces it). */
   pinnedTag: string | null;
+  /** The pinned revision as Git names it (a branch, a tag; a `{version}` value unformatted). */
+  revision: string;
 }
 
 const API_GROUP: Record<Exclude<SourceKind, "File">, string> = {
@@ -131,6 +138,21 @@ export function readSourceRef(
 ): Result<PinnedRef, EditRefusal> {
   const located = locate(text, target, options);
   return located.ok ? ok(located.value.pinned) : located;
+}
+
+/**
+ * The part of a value that a format filled in (`release-{version}` and `release-1.2.3` give `1.2.3`), or the value
+ * itself when it does not have the format's shape (then ordering it fails loudly rather than guessing).
+ */
+export function unformatValue(format: string | null | undefined, value: string): string {
+  if (!format || format === "{tag}") return value;
+  const parts = format.split(/\{(?:tag|version)\}/);
+  // One placeholder: what lies between the format's fixed prefix and suffix (plain string checks, no pattern).
+  if (parts.length !== 2) return value;
+  const [prefix, suffix] = parts as [string, string];
+  const fits =
+    value.length > prefix.length + suffix.length && value.startsWith(prefix) && value.endsWith(suffix);
+  return fits ? value.slice(prefix.length, value.length - suffix.length) : value;
 }
 
 /** `{tag}` or `{version}` (the tag without a leading `v`) filled in. */
@@ -161,7 +183,13 @@ export function setSourceRef(
   if (!located.ok) return located;
   const { pinned, value, key, valueFor } = located.value;
   const wanted = valueFor(tag);
-  if (!key && pinned.value === wanted) return ok({ text, changed: false, from: pinned });
+  // A `{version}` value names the tag `v<version>` when the tags carry a `v`.
+  const revision =
+    /^v\d/.test(tag) && /^\d/.test(located.value.revision) && (target.valueFormat ?? "").includes("{version}")
+      ? `v${located.value.revision}`
+      : located.value.revision;
+  if (!key && pinned.value === wanted)
+    return ok({ text, changed: false, from: pinned, fromRevision: revision });
   const order = checkOrder(located.value, tag, target, options.allowDowngrade ?? false);
   if (!order.ok) return order;
 
@@ -193,7 +221,7 @@ export function setSourceRef(
         `${confirmed.ok ? "" : ` (${confirmed.error.message})`}; the file was left unchanged.`,
     );
   }
-  return ok({ text: next, changed: true, from: pinned });
+  return ok({ text: next, changed: true, from: pinned, fromRevision: revision });
 }
 
 function locate(
@@ -374,7 +402,7 @@ function locateArgo(
   }
   return scalarRef(text, pair.value, "targetRevision", where, null, {
     valueFor: (tag) => formatValue(target.valueFormat, tag),
-    pinnedTag: (value) => value,
+    pinnedTag: (value) => unformatValue(target.valueFormat, value),
   });
 }
 
@@ -455,6 +483,7 @@ function locateFluxInstance(
     valueFor: (tag) => `refs/tags/${tag}`,
     pinnedTag: (value) =>
       value.startsWith("refs/tags/") ? value.slice(10) : value.startsWith("refs/heads/") ? null : value,
+    revision: (value) => value.replace(/^refs\/(?:tags|heads)\//, ""),
   });
   if (located.ok && /^[0-9a-f]{40}$/i.test(located.value.pinned.value)) {
     const { pinned } = located.value;
@@ -493,7 +522,7 @@ function locateField(text: string, target: SourceTarget): Result<Located, EditRe
   }
   return scalarRef(text, found[0]!.node, shown, where, null, {
     valueFor: (tag) => formatValue(target.valueFormat, tag),
-    pinnedTag: (value) => value,
+    pinnedTag: (value) => unformatValue(target.valueFormat, value),
   });
 }
 
@@ -503,7 +532,11 @@ function scalarRef(
   field: string,
   where: string,
   key: Scalar | null,
-  how: Pick<Located, "valueFor"> & { pinnedTag: (value: string) => string | null },
+  how: Pick<Located, "valueFor"> & {
+    pinnedTag: (value: string) => string | null;
+    /** The value as a Git revision, when it is not the value itself. */
+    revision?: (value: string) => string;
+  },
 ): Result<Located, EditRefusal> {
   if (!isScalar(value) || !value.range) {
     return refuse("not-a-string", `${where}: \`${field}\` is not a single value.`);
@@ -529,6 +562,7 @@ function scalarRef(
     key,
     valueFor: how.valueFor,
     pinnedTag: how.pinnedTag(raw),
+    revision: how.revision ? how.revision(raw) : (how.pinnedTag(raw) ?? raw),
   });
 }
 

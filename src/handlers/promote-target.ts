@@ -104,7 +104,7 @@ async function attemptPromotion(
     target: { ...describedTarget(target, path), displayName: targetDisplayName(target) },
     path,
     release: { ...request.release, maxLength: request.config.releaseNotesMaxLength },
-    compareUrl: `${request.htmlUrl}/compare/${edit.from.value}...${tag}`,
+    compareUrl: `${request.htmlUrl}/compare/${edit.fromRevision}...${tag}`,
     consumers: await describeConsumers(octokit, request, target, edit, tree),
   });
   // 4. Write: one commit on the default branch's head, then the branch moves to it in one step (an open PR must
@@ -208,7 +208,7 @@ async function describeConsumers(
   );
   const consumers = findSourceConsumers(files, promotionSource(target));
   const changed = consumers.length
-    ? await changedPaths(octokit, request.repo, edit.from.value, request.tag)
+    ? await changedPaths(octokit, request.repo, edit.fromRevision, request.tag)
     : { files: [], complete: true, via: "compare" as const };
   return {
     changes: productionChanges(consumers, changed),

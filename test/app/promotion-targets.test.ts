@@ -155,6 +155,10 @@ describe("promotion targets beyond the real fixture", () => {
       "chore(release): promote v2.4.0 to operator",
       "chore(release): promote v2.4.0 to image",
     ]);
+    // Both compare the tags production runs: `refs/tags/v2.3.0` and the image's `2.3.0` are the tag v2.3.0.
+    for (const pull of fake.pulls) {
+      expect(pull.body).toContain("https://github.com/example/platform/compare/v2.3.0...v2.4.0");
+    }
     expect(fake.pulls[1]!.body).toContain(
       "from images[name=ghcr.io/example/platform].newTag `2.3.0` to tag `v2.4.0`",
     );

@@ -223,6 +223,16 @@ describe("File targets (a YAML path in a file)", () => {
     expect(edit.ok && edit.value.text).toBe(text.replace('"v2.3.0"', '"v2.4.0"'));
   });
 
+  test("a value with text around the version is ordered by the version; fromRevision names the tag", () => {
+    const text = "apiVersion: v1\nkind: ConfigMap\ndata:\n  image: platform-2.3.0-alpine\n";
+    const target = file("data.image", "platform-{version}-alpine");
+    const older = setSourceRef(text, target, "v2.2.0");
+    expect(!older.ok && older.error.code).toBe("downgrade");
+    const newer = setSourceRef(text, target, "v2.4.0");
+    expect(newer.ok && newer.value.text).toContain("  image: platform-2.4.0-alpine\n");
+    expect(newer.ok && newer.value.fromRevision).toBe("v2.3.0");
+  });
+
   test("the same refusals: missing, several matches, templated, downgrade, a bad path", () => {
     const text = fixture("operator", "kustomization.yaml");
     const missing = setSourceRef(text, file("images[name=ghcr.io/example/api].newTag"), "v2.4.0");
