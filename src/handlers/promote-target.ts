@@ -81,7 +81,8 @@ async function attemptPromotion(
   ]);
   const needsTree = !target.path || request.config.consumerReads > 0;
   const tree = needsTree ? await getTree(octokit, repo, baseSha) : null;
-  const located = await locateTarget(octokit, request, target, baseSha, tree);
+  const texts: FileTexts = new Map();
+  const located = await locateTarget(octokit, request, target, baseSha, tree, texts);
   // 2. Decide (pure): skip, block, or write.
   const plan = planPromotion({
     target,
@@ -105,7 +106,7 @@ async function attemptPromotion(
     path,
     release: { ...request.release, maxLength: request.config.releaseNotesMaxLength },
     compareUrl: `${request.htmlUrl}/compare/${edit.fromRevision}...${tag}`,
-    consumers: await describeConsumers(octokit, request, target, edit, tree),
+    consumers: await describeConsumers(octokit, request, target, edit, tree, texts),
   });
   // 4. Write: one commit on the default branch's head, then the branch moves to it in one step (an open PR must
   //    never be left without commits: GitHub would close it for good).
@@ -166,6 +167,7 @@ async function locateTarget(
   target: PromotionTarget,
   baseSha: string,
   tree: RepoTree | null,
+  texts: FileTexts,
 ): Promise<Result<{ path: string; text: string }, EditRefusal>> {
   if (target.path) {
     const file = await readFile(octokit, request.repo, target.path, baseSha);
@@ -180,11 +182,7 @@ async function locateTarget(
   const source = promotionSource(target);
   const paths = [...tree!.files.keys()];
   const read = promotionDiscoveryFiles(paths, source, request.config.discoveryReads);
-  const files = await readBlobs(
-    octokit,
-    request.repo,
-    read.map((path) => ({ path, sha: tree!.files.get(path)!.sha })),
-  );
+  const files = await readTexts(octokit, request, tree!, read, texts);
   const unread = promotionDiscoveryFiles(paths, source, Infinity).length - read.length;
   const found = discoverPromotionTargets(files, source, { repository: request.htmlUrl, unread });
   return found.ok ? ok({ path: found.value.path, text: found.value.text }) : found;
@@ -197,15 +195,12 @@ async function describeConsumers(
   target: PromotionTarget,
   edit: RefEdit,
   tree: RepoTree | null,
+  texts: FileTexts,
 ) {
   if ((target.kind !== "GitRepository" && target.kind !== "OCIRepository") || !tree) return null;
   const candidates = rankConsumerCandidates([...tree.files.keys()]);
   const read = candidates.slice(0, request.config.consumerReads);
-  const files = await readBlobs(
-    octokit,
-    request.repo,
-    read.map((path) => ({ path, sha: tree.files.get(path)!.sha })),
-  );
+  const files = await readTexts(octokit, request, tree, read, texts);
   const consumers = findSourceConsumers(files, promotionSource(target));
   const changed = consumers.length
     ? await changedPaths(octokit, request.repo, edit.fromRevision, request.tag)
@@ -217,4 +212,25 @@ async function describeConsumers(
       ? null
       : "GitHub listed only part of the changed files (tree truncated); Kustomizations not matched are marked “may change”.",
   };
+}
+
+/** Files of the default branch's tree read during one attempt, by path: discovery's reads serve the consumers too. */
+type FileTexts = Map<string, string>;
+
+/** The texts of `paths` (in order), reading only those not read yet in this attempt. */
+async function readTexts(
+  octokit: Octokit,
+  request: PromotionRequest,
+  tree: RepoTree,
+  paths: readonly string[],
+  texts: FileTexts,
+): Promise<Array<{ path: string; text: string }>> {
+  const missing = paths.filter((path) => !texts.has(path));
+  const read = await readBlobs(
+    octokit,
+    request.repo,
+    missing.map((path) => ({ path, sha: tree.files.get(path)!.sha })),
+  );
+  for (const file of read) texts.set(file.path, file.text);
+  return paths.map((path) => ({ path, text: texts.get(path)! }));
 }
