@@ -1,13 +1,15 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { rankTargetCandidates } from "../gitops/rank-target-candidates.js";
+import { discoverPromotionTargets, promotionDiscoveryFiles } from "../gitops/discover-promotion-targets.js";
 import { SOURCE_KINDS, setSourceRef, type SourceKind, type SourceTarget } from "../gitops/set-source-ref.js";
-import { selectTargets, targetId } from "../rules/plan-promotion.js";
+import { parseYamlPath } from "../gitops/yaml-path.js";
+import { promotionSource, selectTargets, targetId } from "../rules/plan-promotion.js";
 import { readCliConfig } from "./cli-config.js";
 
 export const promoteUsage =
-  "gitops-release-bot promote (<file> | --repo <dir> [--target <id>]) --tag <tag> [--kind GitRepository] [--name release] [--namespace flux-system] [--rollback] [--write]";
+  "gitops-release-bot promote (<file> | --repo <dir> [--target <id>]) --tag <tag> [--kind GitRepository] [--name release] [--namespace flux-system] [--field <yaml path>] [--value-format {version}] [--repo-url <url>] [--rollback] [--write]";
 
 /** Exit codes of `promote` (as the issue defines them). */
 export const PROMOTE_EXIT = { changed: 0, other: 1, already: 2, refused: 3 } as const;
@@ -31,6 +33,9 @@ export function promoteCommand(
         kind: { type: "string", default: "GitRepository" },
         name: { type: "string", default: "release" },
         namespace: { type: "string", default: "flux-system" },
+        field: { type: "string" },
+        "value-format": { type: "string" },
+        "repo-url": { type: "string" },
         repo: { type: "string" },
         target: { type: "string" },
         config: { type: "string" },
@@ -55,19 +60,36 @@ export function promoteCommand(
     return usage("give either one <file> or --repo <dir>");
   }
 
+  if (values.kind === "File") {
+    const field = parseYamlPath(values.field ?? "");
+    if (!values.field)
+      return usage(
+        "--kind File needs --field <yaml path>, e.g. --field 'images[name=ghcr.io/example/app].newTag'",
+      );
+    if (!field.ok) return usage(field.error);
+  }
+
   let file: string;
   let target: SourceTarget;
+  let repository: string | null = null;
   if (values.repo) {
     const found = findTargetInRepo(values.repo, values.config, values.target);
     if ("error" in found) {
       err(`error: ${found.error}`);
       return found.refused ? PROMOTE_EXIT.refused : PROMOTE_EXIT.other;
     }
-    ({ file, target } = found);
+    ({ file, target, repository } = found);
     err(`target ${found.id}: ${path.relative(values.repo, file)}`);
   } else {
     file = positionals[0]!;
-    target = { kind: values.kind as SourceKind, name: values.name, namespace: values.namespace };
+    target = {
+      kind: values.kind as SourceKind,
+      name: values.name,
+      namespace: values.namespace,
+      repoURL: values["repo-url"] ?? null,
+      field: values.field ?? null,
+      valueFormat: values["value-format"] ?? null,
+    };
   }
 
   let text: string;
@@ -77,7 +99,7 @@ export function promoteCommand(
     err(`error: cannot read ${JSON.stringify(file)}: ${(error as Error).message}`);
     return PROMOTE_EXIT.other;
   }
-  const edit = setSourceRef(text, target, values.tag, { allowDowngrade: values.rollback });
+  const edit = setSourceRef(text, target, values.tag, { allowDowngrade: values.rollback, repository });
   if (!edit.ok) {
     err(`refused (${edit.error.code}): ${edit.error.message}`);
     return PROMOTE_EXIT.refused;
@@ -97,12 +119,17 @@ export function promoteCommand(
   return PROMOTE_EXIT.changed;
 }
 
-/** Finds the configured target in a checkout the way the app does: `path`, else the likeliest files, bounded. */
+/**
+ * Finds the configured target in a checkout the way the app does: its `path`, else the one file that discovery
+ * finds among the likeliest files (refused when several hold it). The checkout's `origin` is this repository.
+ */
 function findTargetInRepo(
   dir: string,
   configFile: string | undefined,
   wanted: string | undefined,
-): { file: string; target: SourceTarget; id: string } | { error: string; refused: boolean } {
+):
+  | { file: string; target: SourceTarget; id: string; repository: string | null }
+  | { error: string; refused: boolean } {
   const config = readCliConfig(configFile, dir);
   if (!config.ok) return { error: config.error, refused: false };
   const { targets, discoveryReads } = config.value.promotion;
@@ -115,27 +142,30 @@ function findTargetInRepo(
     };
   }
   const chosen = selected.value[0]!;
-  const target: SourceTarget = {
-    kind: chosen.kind,
-    name: chosen.name,
-    namespace: chosen.namespace,
-    repoURL: chosen.repoURL,
-  };
+  const target = promotionSource(chosen);
   const id = targetId(chosen);
-  if (chosen.path) return { file: path.join(dir, chosen.path), target, id };
-  const candidates = rankTargetCandidates(listFiles(dir), target).slice(0, discoveryReads);
-  for (const candidate of candidates) {
-    const edit = setSourceRef(readFileSync(path.join(dir, candidate), "utf8"), target, "v0.0.0-probe", {
-      allowDowngrade: true,
-    });
-    if (edit.ok || (edit.error.code !== "not-found" && edit.error.code !== "invalid-yaml")) {
-      return { file: path.join(dir, candidate), target, id };
-    }
+  const repository = originUrl(dir);
+  if (chosen.path) return { file: path.join(dir, chosen.path), target, id, repository };
+  const paths = listFiles(dir);
+  const read = promotionDiscoveryFiles(paths, target, discoveryReads);
+  const files = read.map((file) => ({ path: file, text: readFileSync(path.join(dir, file), "utf8") }));
+  const unread = promotionDiscoveryFiles(paths, target, Infinity).length - read.length;
+  const found = discoverPromotionTargets(files, target, { repository, unread });
+  if (!found.ok) return { error: found.error.message, refused: true };
+  return { file: path.join(dir, found.value.path), target, id, repository };
+}
+
+/** The checkout's `origin` URL (git's own answer, no shell), or null without one. */
+function originUrl(dir: string): string | null {
+  try {
+    const url = execFileSync("git", ["-C", dir, "remote", "get-url", "origin"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    return url || null;
+  } catch {
+    return null;
   }
-  return {
-    error: `no ${target.kind} ${target.namespace}/${target.name} in the ${candidates.length} likeliest files; set \`path\` of the target in .github/gitops-release-bot.yml`,
-    refused: true,
-  };
 }
 
 function listFiles(dir: string, prefix = ""): string[] {

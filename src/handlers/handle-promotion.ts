@@ -7,7 +7,7 @@ import { tagExists } from "../github/git-data.js";
 import { closeTrackingIssue, comment, upsertTrackingIssue, type TrackingIssue } from "../github/issues.js";
 import { getReleaseByTag } from "../github/releases.js";
 import { canWrite } from "../github/repos.js";
-import { parsePromoteCommand, selectTargets } from "../rules/plan-promotion.js";
+import { parsePromoteCommand, selectTargets, targetsForRelease } from "../rules/plan-promotion.js";
 import { inlineCode } from "../util/markdown.js";
 import { promoteTarget, type PromotionOutcome, type PromotionRequest } from "./promote-target.js";
 
@@ -26,7 +26,8 @@ export async function handleReleasePublished(context: Context<"release.published
   }
   const promotion = config.value.promotion;
   if (!promotion.enabled) return;
-  if (promotion.targets.some((target) => !release.prerelease || target.prereleases)) {
+  const targets = targetsForRelease(promotion.targets, release);
+  if (targets.length) {
     await closeTrackingIssue(
       context.octokit,
       repo,
@@ -44,8 +45,7 @@ export async function handleReleasePublished(context: Context<"release.published
     config: promotion,
   };
   // 3. One promotion per target; pre-releases only where a target opts in.
-  for (const target of promotion.targets) {
-    if (release.prerelease && !target.prereleases) continue;
+  for (const target of targets) {
     const outcome = await promoteTarget(context.octokit, request, target);
     context.log.info(`promotion ${release.tag_name} → ${outcome.target}: ${describeOutcome(outcome)}`);
   }

@@ -4,18 +4,18 @@ import {
   productionChanges,
   rankConsumerCandidates,
 } from "../gitops/find-source-consumers.js";
-import { rankTargetCandidates } from "../gitops/rank-target-candidates.js";
-import { setSourceRef, type EditRefusal, type RefEdit, type SourceTarget } from "../gitops/set-source-ref.js";
+import { discoverPromotionTargets, promotionDiscoveryFiles } from "../gitops/discover-promotion-targets.js";
+import type { EditRefusal, RefEdit } from "../gitops/set-source-ref.js";
 import { readFile } from "../github/contents.js";
 import { commitFileOnBranch, getBranchSha, getTree, readBlobs, type RepoTree } from "../github/git-data.js";
 import { addLabels, closeTrackingIssue, upsertTrackingIssue } from "../github/issues.js";
 import { createPull, findOpenPull, requestReviewers, updatePull } from "../github/pulls.js";
 import type { Octokit, RepoRef } from "../github/types.js";
-import { readPromotionTag, renderBlockedIssue, renderPromotionBody } from "../report/promotion-body.js";
+import { readPromotionTag, renderPromotionBody } from "../report/promotion-body.js";
 import {
-  decidePromotion,
+  planPromotion,
   promotionBranch,
-  promotionTitle,
+  promotionSource,
   targetDisplayName,
   targetId,
 } from "../rules/plan-promotion.js";
@@ -73,52 +73,46 @@ async function attemptPromotion(
 ): Promise<PromotionOutcome | "conflict"> {
   const { repo, tag } = request;
   const id = targetId(target);
-  const branch = promotionBranch(target);
-  // 1. The default branch's state (its commit, the tree when needed, the target's file) and, read meanwhile since it
-  //    does not depend on it, the open promotion PR.
+  // 1. Gather: the default branch's commit and, meanwhile, the open promotion PR; then the target's file (its
+  //    configured `path`, or the one file discovery finds in the tree).
   const [baseSha, openPull] = await Promise.all([
     getBranchSha(octokit, repo, request.defaultBranch),
-    findOpenPull(octokit, repo, branch),
+    findOpenPull(octokit, repo, promotionBranch(target)),
   ]);
   const needsTree = !target.path || request.config.consumerReads > 0;
   const tree = needsTree ? await getTree(octokit, repo, baseSha) : null;
-  const found = await locateTarget(octokit, request, target, baseSha, tree);
-  // 2. Decide: blocked, nothing to do, or write.
-  const openPullTag = readPromotionTag(openPull?.body);
-  if (openPull && openPullTag === tag) {
-    return { target: id, status: "skipped", reason: `PR #${openPull.number} already promotes \`${tag}\`` };
+  const texts: FileTexts = new Map();
+  const located = await locateTarget(octokit, request, target, baseSha, tree, texts);
+  // 2. Decide (pure): skip, block, or write.
+  const plan = planPromotion({
+    target,
+    tag,
+    explicit: request.explicit,
+    located,
+    openPull: openPull && { ...openPull, tag: readPromotionTag(openPull.body) },
+    repository: request.htmlUrl,
+  });
+  if (plan.action === "skip") return { target: id, status: "skipped", reason: plan.reason };
+  if (plan.action === "block") {
+    const issue = await upsertTrackingIssue(octokit, repo, plan.issue);
+    return { target: id, status: "blocked", reason: plan.reason, issue: issue.number };
   }
-  const decision = found.ok
-    ? decidePromotion({ edit: found.value.edit, tag, openPullTag, explicit: request.explicit })
-    : ({ action: "blocked", refusal: found.error } as const);
-  if (decision.action === "skip") return { target: id, status: "skipped", reason: decision.reason };
-  if (decision.action === "blocked" || !found.ok) {
-    const reason = decision.action === "blocked" ? decision.refusal.message : "";
-    const path = found.ok ? found.value.path : target.path;
-    const issue = await upsertTrackingIssue(octokit, repo, {
-      key: `promotion-blocked:${id}`,
-      ...renderBlockedIssue({ targetId: id, displayName: targetDisplayName(target), tag, path, reason }),
-    });
-    return { target: id, status: "blocked", reason, issue: issue.number };
-  }
-  const { path } = found.value;
-  const edit = decision.edit;
   // 3. Describe the change: release notes and the Kustomizations it changes.
-  const title = promotionTitle(target, tag, edit.from.value);
+  const { edit, path, title } = plan;
   const body = renderPromotionBody({
     tag,
     from: edit.from,
-    target: { ...sourceOf(target), displayName: targetDisplayName(target) },
+    target: { ...describedTarget(target, path), displayName: targetDisplayName(target) },
     path,
     release: { ...request.release, maxLength: request.config.releaseNotesMaxLength },
-    compareUrl: `${request.htmlUrl}/compare/${edit.from.value}...${tag}`,
-    consumers: await describeConsumers(octokit, request, target, edit, tree),
+    compareUrl: `${request.htmlUrl}/compare/${edit.fromRevision}...${tag}`,
+    consumers: await describeConsumers(octokit, request, target, edit, tree, texts),
   });
   // 4. Write: one commit on the default branch's head, then the branch moves to it in one step (an open PR must
   //    never be left without commits: GitHub would close it for good).
   await lease.assertHeld();
   await commitFileOnBranch(octokit, repo, {
-    branch,
+    branch: plan.branch,
     baseSha,
     path,
     text: edit.text,
@@ -127,13 +121,14 @@ async function attemptPromotion(
   });
   // 5. The PR: the open one is moved to the new tag, else one is opened.
   let outcome: PromotionOutcome;
-  if (openPull) {
-    await updatePull(octokit, repo, openPull.number, { title, body });
-    outcome = { target: id, status: "updated", pull: { number: openPull.number, url: openPull.url } };
+  if ("update" in plan.pull) {
+    const { number, url } = plan.pull.update;
+    await updatePull(octokit, repo, number, { title, body });
+    outcome = { target: id, status: "updated", pull: { number, url } };
   } else {
     // "conflict": another delivery opened the PR meanwhile; the caller starts again and updates that one instead.
     const created = await createPull(octokit, repo, {
-      head: branch,
+      head: plan.branch,
       base: request.defaultBranch,
       title,
       body,
@@ -153,35 +148,27 @@ async function attemptPromotion(
   await closeTrackingIssue(
     octokit,
     repo,
-    `promotion-blocked:${id}`,
+    plan.unblocks,
     `Unblocked: PR #${outcome.pull.number} promotes ${inlineCode(tag)}.`,
   );
   return outcome;
 }
 
-const sourceOf = (target: PromotionTarget): SourceTarget => ({
-  kind: target.kind,
-  name: target.name,
-  namespace: target.namespace,
-  repoURL: target.repoURL,
-});
+/** How the PR body names what moves: the object, or for a `File` target the file and the YAML path. */
+const describedTarget = (target: PromotionTarget, path: string) =>
+  target.kind === "File"
+    ? { kind: "File", namespace: path, name: target.field ?? "" }
+    : { kind: target.kind, namespace: target.namespace, name: target.name };
 
-interface LocatedTarget {
-  path: string;
-  edit: Result<RefEdit, EditRefusal>;
-}
-
-/** The configured file, or the first of the likeliest files that holds the target (bounded reads). */
+/** The configured file, or the one file among the likeliest files that holds the target (bounded reads). */
 async function locateTarget(
   octokit: Octokit,
   request: PromotionRequest,
   target: PromotionTarget,
   baseSha: string,
   tree: RepoTree | null,
-): Promise<Result<LocatedTarget, EditRefusal>> {
-  const source = sourceOf(target);
-  const editOf = (text: string) =>
-    setSourceRef(text, source, request.tag, { allowDowngrade: request.explicit });
+  texts: FileTexts,
+): Promise<Result<{ path: string; text: string }, EditRefusal>> {
   if (target.path) {
     const file = await readFile(octokit, request.repo, target.path, baseSha);
     if (!file) {
@@ -190,26 +177,15 @@ async function locateTarget(
         message: `The configured file ${inlineCode(target.path)} does not exist on \`${request.defaultBranch}\`; fix \`path\` of the target.`,
       });
     }
-    return ok({ path: target.path, edit: editOf(file.text) });
+    return ok({ path: target.path, text: file.text });
   }
-  const candidates = rankTargetCandidates([...tree!.files.keys()], source).slice(
-    0,
-    request.config.discoveryReads,
-  );
-  for (const candidate of candidates) {
-    const sha = tree!.files.get(candidate)!.sha;
-    const [file] = await readBlobs(octokit, request.repo, [{ path: candidate, sha }]);
-    const edit = editOf(file!.text);
-    if (!edit.ok && (edit.error.code === "not-found" || edit.error.code === "invalid-yaml")) continue;
-    return ok({ path: candidate, edit });
-  }
-  return err({
-    code: "not-found",
-    message:
-      `No ${source.kind} ${inlineCode(`${source.namespace}/${source.name}`)} in the ${candidates.length} likeliest files` +
-      ` (${candidates.slice(0, 5).map(inlineCode).join(", ")}${candidates.length > 5 ? ", …" : ""}). Set \`path\` of the target` +
-      " in `.github/gitops-release-bot.yml` (`promotion.targets`), or check its `name`, `namespace` and `kind`.",
-  });
+  const source = promotionSource(target);
+  const paths = [...tree!.files.keys()];
+  const read = promotionDiscoveryFiles(paths, source, request.config.discoveryReads);
+  const files = await readTexts(octokit, request, tree!, read, texts);
+  const unread = promotionDiscoveryFiles(paths, source, Infinity).length - read.length;
+  const found = discoverPromotionTargets(files, source, { repository: request.htmlUrl, unread });
+  return found.ok ? ok({ path: found.value.path, text: found.value.text }) : found;
 }
 
 /** Flux Kustomizations using the source, and which of them the files changed between the two revisions touch. */
@@ -219,18 +195,15 @@ async function describeConsumers(
   target: PromotionTarget,
   edit: RefEdit,
   tree: RepoTree | null,
+  texts: FileTexts,
 ) {
-  if (target.kind === "Application" || !tree) return null;
+  if ((target.kind !== "GitRepository" && target.kind !== "OCIRepository") || !tree) return null;
   const candidates = rankConsumerCandidates([...tree.files.keys()]);
   const read = candidates.slice(0, request.config.consumerReads);
-  const files = await readBlobs(
-    octokit,
-    request.repo,
-    read.map((path) => ({ path, sha: tree.files.get(path)!.sha })),
-  );
-  const consumers = findSourceConsumers(files, sourceOf(target));
+  const files = await readTexts(octokit, request, tree, read, texts);
+  const consumers = findSourceConsumers(files, promotionSource(target));
   const changed = consumers.length
-    ? await changedPaths(octokit, request.repo, edit.from.value, request.tag)
+    ? await changedPaths(octokit, request.repo, edit.fromRevision, request.tag)
     : { files: [], complete: true, via: "compare" as const };
   return {
     changes: productionChanges(consumers, changed),
@@ -239,4 +212,25 @@ async function describeConsumers(
       ? null
       : "GitHub listed only part of the changed files (tree truncated); Kustomizations not matched are marked “may change”.",
   };
+}
+
+/** Files of the default branch's tree read during one attempt, by path: discovery's reads serve the consumers too. */
+type FileTexts = Map<string, string>;
+
+/** The texts of `paths` (in order), reading only those not read yet in this attempt. */
+async function readTexts(
+  octokit: Octokit,
+  request: PromotionRequest,
+  tree: RepoTree,
+  paths: readonly string[],
+  texts: FileTexts,
+): Promise<Array<{ path: string; text: string }>> {
+  const missing = paths.filter((path) => !texts.has(path));
+  const read = await readBlobs(
+    octokit,
+    request.repo,
+    missing.map((path) => ({ path, sha: tree.files.get(path)!.sha })),
+  );
+  for (const file of read) texts.set(file.path, file.text);
+  return paths.map((path) => ({ path, text: texts.get(path)! }));
 }

@@ -1,6 +1,14 @@
 import semver from "semver";
 import type { PromotionTarget } from "../config/sections/promotion.js";
-import type { EditRefusal, RefEdit } from "../gitops/set-source-ref.js";
+import {
+  setSourceRef,
+  type EditRefusal,
+  type RefEdit,
+  type RefusalCode,
+  type SourceTarget,
+} from "../gitops/set-source-ref.js";
+import { renderBlockedIssue } from "../report/promotion-body.js";
+import { inlineCode } from "../util/markdown.js";
 import { err, ok, type Result } from "../util/result.js";
 
 /** A `/promote vX.Y.Z [target]` command found in a comment. */
@@ -49,6 +57,14 @@ export function promotionTitle(
   );
 }
 
+/** The targets a published release is promoted to: all, except for a pre-release those that opt in. */
+export function targetsForRelease<T extends Pick<PromotionTarget, "prereleases">>(
+  targets: readonly T[],
+  release: { prerelease: boolean },
+): T[] {
+  return targets.filter((target) => !release.prerelease || target.prereleases);
+}
+
 /** The targets a command or release applies to: all, or the one named (by id or name). */
 export function selectTargets<T extends Pick<PromotionTarget, "id" | "name">>(
   targets: readonly T[],
@@ -62,33 +78,109 @@ export function selectTargets<T extends Pick<PromotionTarget, "id" | "name">>(
   );
 }
 
-export type PromotionDecision =
-  | { action: "blocked"; refusal: EditRefusal }
+/** The object a target edits, as the YAML editor and discovery know it. */
+export const promotionSource = (
+  target: Pick<PromotionTarget, "kind" | "name" | "namespace" | "repoURL" | "field" | "valueFormat">,
+): SourceTarget => ({
+  kind: target.kind,
+  name: target.name,
+  namespace: target.namespace,
+  repoURL: target.repoURL,
+  field: target.field,
+  valueFormat: target.valueFormat,
+});
+
+/** What the promotion of one target gathered from the default branch and the open PR. */
+export interface GatheredPromotion {
+  target: PromotionTarget;
+  tag: string;
+  /** A `/promote` command: may roll back and may replace a newer open PR; the automatic path never does. */
+  explicit: boolean;
+  /** The target's file on the default branch (configured `path`, or the one file discovery found), or why not. */
+  located: Result<{ path: string; text: string }, EditRefusal>;
+  /** The open PR of the target's branch, with the tag its hidden marker names. */
+  openPull: { number: number; url: string; tag: string | null } | null;
+  /** This repository's URL: Argo CD and FluxInstance sources of another repository are refused. */
+  repository: string | null;
+}
+
+/** What to write for one target. */
+export type PromotionPlan =
   | { action: "skip"; reason: string }
-  | { action: "write"; edit: RefEdit };
+  | {
+      action: "block";
+      code: RefusalCode;
+      reason: string;
+      path: string | null;
+      /** The blocked-promotion issue, found by `key` and updated in place. */
+      issue: { key: string; title: string; body: string };
+    }
+  | {
+      action: "write";
+      path: string;
+      edit: RefEdit;
+      branch: string;
+      /** PR title and the message of its one commit. */
+      title: string;
+      /** Move the open PR to the new commit, or open one. */
+      pull: { update: { number: number; url: string } } | { open: true };
+      /** The blocked-promotion issue this write resolves (closed if open). */
+      unblocks: string;
+    };
 
 /**
- * What to do for one target, from the edit of the default branch's file and the open promotion PR (if any).
- * `explicit` is a `/promote` command: it may replace a newer open PR (a rollback); the automatic path never does.
+ * The whole promotion decision, from what was gathered to what to write (pure): skip (the open PR is already at
+ * the tag, production is, or a newer release is on the way), block (the file cannot be found or edited: the reason
+ * goes to one issue per target), or write the edited file on the target's branch and open or move its PR.
  */
-export function decidePromotion(input: {
-  edit: Result<RefEdit, EditRefusal>;
-  tag: string;
-  openPullTag: string | null;
-  explicit: boolean;
-}): PromotionDecision {
-  const { edit, tag, openPullTag, explicit } = input;
-  if (!edit.ok) return { action: "blocked", refusal: edit.error };
-  if (!edit.value.changed) return { action: "skip", reason: `production is already at \`${tag}\`` };
-  if (openPullTag && !explicit) {
-    const open = semver.valid(openPullTag);
+export function planPromotion(input: GatheredPromotion): PromotionPlan {
+  const { target, tag, explicit, located, openPull } = input;
+  const id = targetId(target);
+  const issueKey = `promotion-blocked:${id}`;
+  if (openPull && openPull.tag === tag) {
+    return { action: "skip", reason: `PR #${openPull.number} already promotes ${inlineCode(tag)}` };
+  }
+  const block = (refusal: EditRefusal, path: string | null): PromotionPlan => ({
+    action: "block",
+    code: refusal.code,
+    reason: refusal.message,
+    path,
+    issue: {
+      key: issueKey,
+      ...renderBlockedIssue({
+        targetId: id,
+        displayName: targetDisplayName(target),
+        tag,
+        path,
+        reason: refusal.message,
+      }),
+    },
+  });
+  if (!located.ok) return block(located.error, target.path);
+  const { path, text } = located.value;
+  const edit = setSourceRef(text, promotionSource(target), tag, {
+    allowDowngrade: explicit,
+    repository: input.repository,
+  });
+  if (!edit.ok) return block(edit.error, path);
+  if (!edit.value.changed) return { action: "skip", reason: `production is already at ${inlineCode(tag)}` };
+  if (openPull?.tag && !explicit) {
+    const open = semver.valid(openPull.tag);
     const wanted = semver.valid(tag);
     if (open && wanted && semver.gt(open, wanted)) {
       return {
         action: "skip",
-        reason: `the open promotion PR already promotes the newer \`${openPullTag}\``,
+        reason: `the open promotion PR already promotes the newer ${inlineCode(openPull.tag)}`,
       };
     }
   }
-  return { action: "write", edit: edit.value };
+  return {
+    action: "write",
+    path,
+    edit: edit.value,
+    branch: promotionBranch(target),
+    title: promotionTitle(target, tag, edit.value.from.value),
+    pull: openPull ? { update: { number: openPull.number, url: openPull.url } } : { open: true },
+    unblocks: issueKey,
+  };
 }

@@ -1,8 +1,12 @@
 import { parseConfig } from "../config/parse-config.js";
 import type { Config } from "../config/schema.js";
 import type { PromotionTarget } from "../config/sections/promotion.js";
-import { rankTargetCandidates } from "../gitops/rank-target-candidates.js";
-import { readSourceRef, type SourceTarget } from "../gitops/set-source-ref.js";
+import {
+  chooseCandidate,
+  promotionDiscoveryFiles,
+  readCandidate,
+} from "../gitops/discover-promotion-targets.js";
+import { readSourceRef } from "../gitops/set-source-ref.js";
 import type { InstallationRepository } from "../github/apps.js";
 import type { ConditionalReader } from "../github/conditional-reads.js";
 import { readConfigAtRef, readFileTextAt } from "../github/contents.js";
@@ -16,7 +20,7 @@ import { listTagsConditional } from "../github/repos.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { readPromotionTag } from "../report/promotion-body.js";
 import { AUDIT_ISSUE_KEY, readAuditState } from "../report/squash-audit-issue.js";
-import { targetId } from "../rules/plan-promotion.js";
+import { promotionSource, targetId } from "../rules/plan-promotion.js";
 import type { Heal, PullCheckFeature, ReconcileInput } from "../rules/plan-reconciliation.js";
 import { mapConcurrent } from "../util/map-concurrent.js";
 import type { DeliveryJob } from "./job-queue.js";
@@ -158,12 +162,7 @@ async function pinnedRef(
   target: PromotionTarget & { id: string },
   discoveryReads: number,
 ): Promise<string | null> {
-  const source: SourceTarget = {
-    kind: target.kind,
-    name: target.name,
-    namespace: target.namespace,
-    repoURL: target.repoURL,
-  };
+  const source = promotionSource(target);
   const pinnedIn = (text: string | null) => {
     if (text === null) return null;
     const read = readSourceRef(text, source);
@@ -176,14 +175,32 @@ async function pinnedRef(
     octokit,
     repo,
     headSha,
-    (paths) => rankTargetCandidates(paths, source).slice(0, discoveryReads),
+    (paths) => promotionDiscoveryFiles(paths, source, discoveryReads),
     variant,
   );
-  for (const candidate of candidates) {
-    const pinned = await readBlobReduced(reader, octokit, repo, candidate.sha, pinnedIn, variant);
-    if (pinned !== null) return pinned;
-  }
-  return null;
+  // The same discovery as the promotion itself: one file holds the target, or nothing is known (the promotion
+  // reports why in its blocked issue).
+  const read = await mapConcurrent(candidates, 6, async (candidate) => ({
+    path: candidate.path,
+    // null: the file does not hold the target; else its pinned value (null when the object cannot be read).
+    holds: await readBlobReduced(
+      reader,
+      octokit,
+      repo,
+      candidate.sha,
+      (text) => {
+        const found = readCandidate(text, source);
+        return found && { pinned: found.ok ? found.value.value : null };
+      },
+      variant,
+    ),
+  }));
+  const chosen = chooseCandidate(
+    read.filter((file) => file.holds !== null),
+    read.length,
+    source,
+  );
+  return chosen.ok ? chosen.value.holds!.pinned : null;
 }
 
 /** Who the sweep's deliveries say acted (handlers only log it; the audit names it as the pusher of new findings). */

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { cli as run } from "../helpers/run-cli.js";
 import { buildHistoryRepo, git } from "../helpers/history-repo.js";
+import { fileURLToPath } from "node:url";
+
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/promotion");
 
 const RELEASE_PATH = "providers/aws/v1/mgmt/namespaced/flux-system/gitrepository-release.yaml";
 
@@ -50,10 +53,79 @@ describe("promote command", () => {
     expect(noTag.err).toContain("--tag is required");
     const badKind = await run(["promote", "x.yaml", "--tag", "v1", "--kind", "HelmRelease"]);
     expect(badKind.err).toContain(
-      '--kind "HelmRelease" is not one of GitRepository, OCIRepository, Application',
+      '--kind "HelmRelease" is not one of GitRepository, OCIRepository, Application, FluxInstance, File',
     );
     const missing = await run(["promote", path.join(scratch, "nope.yaml"), "--tag", "v1"]);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain("cannot read");
+  });
+
+  test("--repo on a fleet repository: staging and production hold the target → refused (exit 3), nothing written", async () => {
+    const fleet = path.join(scratch, "fleet");
+    cpSync(path.join(FIXTURES, "fleet"), fleet, { recursive: true });
+    const before = readFileSync(path.join(fleet, "clusters/staging/release.yaml"), "utf8");
+    const refused = await run(["promote", "--repo", fleet, "--tag", "v1.5.0", "--write"]);
+    expect(refused.code).toBe(3);
+    expect(refused.err).toContain(
+      "2 files hold GitRepository `flux-system/release`: `clusters/production/release.yaml`, `clusters/staging/release.yaml`",
+    );
+    expect(readFileSync(path.join(fleet, "clusters/staging/release.yaml"), "utf8")).toBe(before);
+    // The key the message names settles it, as in the app.
+    mkdirSync(path.join(fleet, ".github"));
+    writeFileSync(
+      path.join(fleet, ".github/gitops-release-bot.yml"),
+      "promotion:\n  targets:\n    - id: production\n      path: clusters/production/release.yaml\n",
+    );
+    const moved = await run(["promote", "--repo", fleet, "--tag", "v1.5.0", "--write"]);
+    expect(moved.code).toBe(0);
+    expect(moved.err).toContain("target production: clusters/production/release.yaml");
+    expect(readFileSync(path.join(fleet, "clusters/staging/release.yaml"), "utf8")).toBe(before);
+  });
+
+  test("a file with --kind File --field (Kustomize newTag) and --kind FluxInstance", async () => {
+    const kustomization = path.join(FIXTURES, "operator/kustomization.yaml");
+    const image = await run([
+      "promote",
+      kustomization,
+      "--tag",
+      "v2.4.0",
+      "--kind",
+      "File",
+      "--field",
+      "images[name=ghcr.io/example/platform].newTag",
+      "--value-format",
+      "{version}",
+    ]);
+    expect(image.code).toBe(0);
+    expect(image.out).toContain("    newTag: 2.4.0 # bumped by the promotion PR");
+    const noField = await run(["promote", kustomization, "--tag", "v2.4.0", "--kind", "File"]);
+    expect(noField.code).toBe(1);
+    expect(noField.err).toContain("--kind File needs --field <yaml path>");
+    const instance = await run([
+      "promote",
+      path.join(FIXTURES, "operator/flux-instance.yaml"),
+      "--tag",
+      "v2.4.0",
+      "--kind",
+      "FluxInstance",
+      "--name",
+      "flux",
+    ]);
+    expect(instance.code).toBe(0);
+    expect(instance.out).toContain('    ref: "refs/tags/v2.4.0"');
+    const chart = await run([
+      "promote",
+      path.join(FIXTURES, "argocd/apps/ingress-nginx.yaml"),
+      "--tag",
+      "v2.4.0",
+      "--kind",
+      "Application",
+      "--name",
+      "ingress-nginx",
+      "--namespace",
+      "argocd",
+    ]);
+    expect(chart.code).toBe(3);
+    expect(chart.err).toContain("refused (other-source)");
   });
 });

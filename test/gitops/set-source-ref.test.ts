@@ -231,7 +231,7 @@ const cases: Case[] = [
       "apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: OCIRepository\nmetadata:\n  name: release\n  namespace: flux-system\nspec:\n  ref:\n    digest: sha256:abc\n    tag: 1.0.0\n",
     target: OCI,
     tag: "1.1.0",
-    expected: { code: "precedence", says: "`spec.ref.digest: sha256:abc`" },
+    expected: { code: "registry", says: "`spec.ref.digest: sha256:abc`" },
   },
   {
     name: "templated ${TAG} is left alone",

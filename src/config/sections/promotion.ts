@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SOURCE_KINDS } from "../../gitops/set-source-ref.js";
+import { parseYamlPath } from "../../gitops/yaml-path.js";
 
 export const DEFAULT_PROMOTION_TITLE = "chore(release): promote {tag} to {target}";
 
@@ -23,7 +24,7 @@ export const promotionTargetSchema = z
       .enum(SOURCE_KINDS)
       .default("GitRepository")
       .describe(
-        "`GitRepository` or `OCIRepository` (Flux, `spec.ref.tag`), or `Application` (Argo CD, `targetRevision`).",
+        "`GitRepository` or `OCIRepository` (Flux, `spec.ref.tag`), `Application` (Argo CD, `targetRevision`), `FluxInstance` (Flux Operator, `spec.sync.ref`: `refs/tags/<tag>` for a Git sync), or `File`: the value at `field` in the file `path` (a Helm values key, a ConfigMap `data` key, a Kustomize `images[].newTag`).",
       ),
     name: z.string().min(1).default("release").describe("`metadata.name` of the object to edit."),
     namespace: z
@@ -37,7 +38,7 @@ export const promotionTargetSchema = z
       .nullable()
       .default(null)
       .describe(
-        "File holding the object, relative to the repository root. `null`: discovered from the tree (likely candidates first, a bounded number of reads).",
+        "File holding the object, relative to the repository root. `null`: discovered from the tree (likely candidates first, a bounded number of reads); when several files hold the object (a staging and a production cluster), the promotion is refused until `path` says which. Required for `File`.",
       ),
     repoURL: z
       .string()
@@ -45,7 +46,23 @@ export const promotionTargetSchema = z
       .nullable()
       .default(null)
       .describe(
-        "Argo CD only: the `repoURL` whose entry of `spec.sources` is moved (needed when the Application has several sources).",
+        "Argo CD and FluxInstance: the `repoURL` whose entry of `spec.sources` is moved (needed when the Application has several sources). Naming a Helm chart's repository, an `oci://` registry or another Git repository here is the consent to move it: without it such sources are refused (their revision is not this repository's tag). Any URL form matches (`https://host/o/r.git`, `git@host:o/r`, `ssh://git@host/o/r`).",
+      ),
+    field: z
+      .string()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        '`File` only: the YAML path of the value to move, keys separated by dots, `[N]` for an index, `[key=value]` for the one sequence item with that key, `["a.b"]` for a key with dots. E.g. `images[name=ghcr.io/example/app].newTag`, `data.RELEASE_TAG`, `spec.values.image.tag`.',
+      ),
+    valueFormat: z
+      .string()
+      .regex(/\{(tag|version)\}/, "a value format contains `{tag}` or `{version}`")
+      .nullable()
+      .default(null)
+      .describe(
+        "`File` and `Application`: what the value becomes, `{tag}` (the default) or `{version}` (the tag without its leading `v`: image tags and Helm chart versions), with any text around it.",
       ),
     title: z
       .string()
@@ -65,6 +82,28 @@ export const promotionTargetSchema = z
       .boolean()
       .default(false)
       .describe("Promote published pre-releases automatically too (e.g. to a staging target)."),
+  })
+  .superRefine((target, ctx) => {
+    if (target.kind === "File" && (!target.path || !target.field)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [target.path ? "field" : "path"],
+        message:
+          "a `File` target needs `path` (the file) and `field` (the YAML path of the value), e.g. `path: apps/production/kustomization.yaml` and `field: images[name=ghcr.io/example/app].newTag`",
+      });
+    }
+    const field = target.field ? parseYamlPath(target.field) : null;
+    if (field && !field.ok) ctx.addIssue({ code: "custom", path: ["field"], message: field.error });
+    if (target.kind !== "File" && target.field) {
+      ctx.addIssue({ code: "custom", path: ["field"], message: "`field` is for `kind: File` targets only" });
+    }
+    if (target.valueFormat && target.kind !== "File" && target.kind !== "Application") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["valueFormat"],
+        message: `\`valueFormat\` is for \`File\` and \`Application\` targets; a ${target.kind} pins the tag itself`,
+      });
+    }
   })
   .describe("One source whose pinned tag a promotion PR moves.");
 
