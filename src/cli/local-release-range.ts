@@ -1,3 +1,4 @@
+import { boundCommitMessage } from "../rules/parse-conventional-commit.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { ReleaseCommit } from "../notes/collect-release-entries.js";
@@ -33,7 +34,7 @@ export async function localCommits(dir: string, range: string[]): Promise<Releas
     .filter(Boolean)
     .map((record) => {
       const [sha = "", name = "", message = ""] = record.split(FIELD);
-      return { sha, message: message.trim(), author: { login: null, name } };
+      return { sha, message: boundCommitMessage(message).trim(), author: { login: null, name } };
     });
 }
 

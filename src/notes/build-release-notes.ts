@@ -1,3 +1,4 @@
+import { compileUserPattern, type UserPattern } from "../rules/user-pattern.js";
 import semver from "semver";
 import type { ReleaseNotesConfig } from "../config/sections/release-notes.js";
 import { err, ok, type Result } from "../util/result.js";
@@ -46,9 +47,17 @@ export function planReleaseNotes(
     return err(
       `the tag "${range.tag}" is not a version tag: expected "${config.tagPrefix}" followed by a semantic version, e.g. "${config.tagPrefix}1.2.3"`,
     );
+  // User patterns run on RE2 (linear time): a stranger's title cannot stall the process on a backtracking pattern.
+  const excludeTitles: UserPattern[] = [];
+  for (const source of config.excludeTitles) {
+    const compiled = compileUserPattern(source);
+    if (!compiled.ok)
+      return err(`\`release.excludeTitles\`: ${JSON.stringify(source)} is ${compiled.message}`);
+    excludeTitles.push(compiled.pattern);
+  }
   const { entries, excluded } = collectReleaseEntries(range.commits, {
     releasedNumbers: pullRequestNumbers(range.previousOnlyCommits),
-    excludeTitles: config.excludeTitles.map((source) => new RegExp(source)),
+    excludeTitles,
   });
   const contributors = new Map<string, Contributor>();
   for (const entry of entries)

@@ -1,5 +1,5 @@
 import type { PrTitleConfig } from "../config/sections/pr-title.js";
-import { parseConventionalCommit } from "./parse-conventional-commit.js";
+import { MAX_TITLE_LENGTH, parseConventionalCommit } from "./parse-conventional-commit.js";
 
 export interface TitleProblem {
   /** A stable rule id (commitlint's names where one exists). */
@@ -38,6 +38,16 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
     add(
       "header-empty",
       `The title is empty. Write it as \`type(scope): subject\`, e.g. \`${rules.types[0]}: add x\`.`,
+    );
+    return verdict(problems, null, null, null, false, null);
+  }
+  // Bounded before any pattern runs: GitHub refuses longer PR titles, so longer text (a CLI argument, a commit
+  // subject) is judged on its length alone.
+  if (title.length > MAX_TITLE_LENGTH) {
+    add(
+      "header-max-length",
+      `The title is ${title.length} characters long; GitHub allows at most ${MAX_TITLE_LENGTH} and this ` +
+        `repository at most ${rules.maxHeaderLength}. Shorten the subject.`,
     );
     return verdict(problems, null, null, null, false, null);
   }
@@ -124,6 +134,7 @@ function verdict(
 
 /** Derives a corrected title from what was written, or null when no type can be inferred. */
 export function suggestTitle(title: string, rules: TitleRules): string | null {
+  if (title.length > MAX_TITLE_LENGTH) return null;
   const oneLine = title.replace(/\s+/g, " ").trim();
   const match = LENIENT_HEADER.exec(oneLine);
   if (!match) return null;
