@@ -1,3 +1,4 @@
+import { checkFileSize, MAX_MANIFEST_BYTES, pathInside } from "../util/input-limits.js";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -70,6 +71,11 @@ export function promoteCommand(
     target = { kind: values.kind as SourceKind, name: values.name, namespace: values.namespace };
   }
 
+  const tooLarge = checkFileSize(file, MAX_MANIFEST_BYTES, "manifest");
+  if (tooLarge) {
+    err(`error: ${tooLarge}`);
+    return PROMOTE_EXIT.other;
+  }
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -122,9 +128,14 @@ function findTargetInRepo(
     repoURL: chosen.repoURL,
   };
   const id = targetId(chosen);
-  if (chosen.path) return { file: path.join(dir, chosen.path), target, id };
+  if (chosen.path) {
+    // The configuration comes from the repository: its `path` must not lead the write outside it.
+    const inside = pathInside(dir, chosen.path);
+    return "error" in inside ? { error: inside.error, refused: true } : { file: inside.path, target, id };
+  }
   const candidates = rankTargetCandidates(listFiles(dir), target).slice(0, discoveryReads);
   for (const candidate of candidates) {
+    if (checkFileSize(path.join(dir, candidate), MAX_MANIFEST_BYTES, "manifest")) continue;
     const edit = setSourceRef(readFileSync(path.join(dir, candidate), "utf8"), target, "v0.0.0-probe", {
       allowDowngrade: true,
     });

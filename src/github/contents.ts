@@ -2,6 +2,7 @@ import { composeConfigGet } from "@probot/octokit-plugin-config";
 import { configReadProblem, mergeConfigFiles } from "../config/load-config.js";
 import { parseConfig, type ConfigProblem } from "../config/parse-config.js";
 import { CONFIG_PATH, type Config } from "../config/schema.js";
+import { MAX_CONFIG_BYTES } from "../util/input-limits.js";
 import { LruCache } from "../util/lru-cache.js";
 import { err, type Result } from "../util/result.js";
 import { statusOf, type Octokit, type RepoRef } from "./types.js";
@@ -50,9 +51,6 @@ export async function readConfigAtRef(
     return err([problem]);
   }
 }
-
-/** A configuration file larger than this is refused unread: a real one is a few KiB; 10 MB blocked the loop 5 s. */
-export const MAX_CONFIG_BYTES = 128 * 1024;
 
 /** One file read while following `_extends` (the repository's, the organization's `.github`, then each base). */
 interface ConfigRead {
