@@ -1,3 +1,4 @@
+import { inlineCode } from "../util/markdown.js";
 import type { PrTitleConfig } from "../config/sections/pr-title.js";
 import { MAX_TITLE_LENGTH, parseConventionalCommit } from "./parse-conventional-commit.js";
 
@@ -70,7 +71,7 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
     add(
       "header-format",
       `The title is not a Conventional Commits header \`type(scope): subject\`. Start it with an allowed type, an ` +
-        `optional scope in parentheses, then \`: \` and a short lower-case subject, e.g. \`${example}\`` +
+        `optional scope in parentheses, then \`: \` and a short lower-case subject, e.g. ${inlineCode(example)}` +
         (suggestion
           ? "."
           : ` where <type> is one of the allowed types (for example \`${rules.types.includes("chore") ? "chore" : rules.types[0]}\`).`),
@@ -96,13 +97,13 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
   if (scope === null && rules.requireScope) {
     add(
       "scope-required",
-      `A scope is required: \`${type}(<scope>): ${subject}\`, naming the area the change touches.`,
+      `A scope is required: ${inlineCode(`${type}(<scope>): ${subject}`)}, naming the area the change touches.`,
     );
   }
   if (scope !== null && scope.trim() !== "" && rules.scopes && !rules.scopes.includes(scope)) {
     add(
       "scope-enum",
-      `The scope \`${scope}\` is not allowed. Allowed scopes: ${rules.scopes.map((s) => `\`${s}\``).join(", ")}.`,
+      `The scope ${inlineCode(scope)} is not allowed. Allowed scopes: ${rules.scopes.map((s) => `\`${s}\``).join(", ")}.`,
     );
   }
   if (subject.trim() === "") {
@@ -113,7 +114,7 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
     if (rules.subjectCase === "lower" && /^\s*\p{Lu}\p{Ll}/u.test(subject)) {
       add(
         "subject-case",
-        `The subject must start with a lower-case letter: \`${lowerFirst(subject.trim())}\`.`,
+        `The subject must start with a lower-case letter: ${inlineCode(lowerFirst(subject.trim()))}.`,
       );
     }
   }
