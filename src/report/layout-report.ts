@@ -22,6 +22,10 @@ export const LAYOUT_RULES: Record<LayoutRule, { title: string; fix: string }> = 
     fix: "Files in deployment folders are applied by Flux: give them a manifest extension or move them out.",
   },
   "yaml-syntax": { title: "YAML syntax error", fix: "Fix the YAML at the annotated line and column." },
+  "manifest-content": {
+    title: "Manifest that cannot be checked",
+    fix: "Each finding says what is wrong (encoding, aliases, tags, nesting, `apiVersion`/`kind`) and what to write instead.",
+  },
   "scope-placement": {
     title: "Object in the wrong scope folder",
     fix: "Cluster-scoped kinds belong under `non-namespaced/`, namespaced kinds under `namespaced/`.",
