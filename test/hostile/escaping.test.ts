@@ -3,6 +3,7 @@ import { parseConfig } from "../../src/config/parse-config.js";
 import { capAnnotations, MAX_ANNOTATIONS } from "../../src/github/checks.js";
 import { renderReleaseNotes } from "../../src/notes/render-release-notes.js";
 import { renderPromotionBody } from "../../src/report/promotion-body.js";
+import { reportLayout } from "../../src/report/layout-report.js";
 import { reportPrTitle } from "../../src/report/pr-title-report.js";
 import type { CheckAnnotation } from "../../src/report/check-result.js";
 import { parsePromoteCommand } from "../../src/rules/plan-promotion.js";
@@ -118,6 +119,24 @@ describe("one escaping per output format, used by every renderer", () => {
       const report = reportPrTitle(title, validatePrTitle({ title }, rules), rules);
       expectInertMarkdown(`${report.title}\n${report.summary}`);
     }
+  });
+
+  test("Folder layout check: findings that quote a hostile path", () => {
+    const report = reportLayout({
+      findings: [
+        {
+          path: `tenants/${HOSTILE[0]}/${HOSTILE[2]}.yaml`,
+          line: 1,
+          rule: "layout-path",
+          severity: "error",
+          message: `${JSON.stringify(`tenants/${ALL}`)} matches no folder layout template`,
+        },
+      ],
+      checkedFiles: 1,
+      parsedFiles: 0,
+      notParsed: [],
+    });
+    expectInertMarkdown(`${report.title}\n${report.summary}`.replace(/line\\n\\nbreak/g, ""));
   });
 
   test("CLI output: no terminal escape sequence reaches the terminal", async () => {
