@@ -1,3 +1,4 @@
+import { checkFileSize, MAX_CONFIG_BYTES } from "../util/input-limits.js";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
@@ -13,11 +14,13 @@ export class UsageError extends Error {}
 
 /**
  * The configuration for a local command: `--config <file>` when given, else `<repoDir>/.github/gitops-release-bot.yml`
- * when it exists, else the defaults. `_extends` cannot be followed offline and is ignored.
+ * when it exists, else the defaults. `_extends` cannot be followed offline: it is ignored, and a note on stderr says so.
  */
 export function readCliConfig(configFile: string | undefined, repoDir?: string): Result<Config, string> {
   const file = configFile ?? (repoDir ? path.join(repoDir, CONFIG_PATH) : undefined);
   if (!file || (!configFile && !existsSync(file))) return ok(expectOk(parseConfig({})));
+  const tooLarge = checkFileSize(file, MAX_CONFIG_BYTES, "configuration file");
+  if (tooLarge) return err(tooLarge);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -30,6 +33,11 @@ export function readCliConfig(configFile: string | undefined, repoDir?: string):
   } catch (error) {
     return err(`"${file}" is not valid YAML: ${(error as Error).message}`);
   }
+  if (raw && typeof raw === "object" && "_extends" in raw)
+    process.stderr.write(
+      `note: "${file}" has \`_extends\`, which the CLI does not follow (it reads no other repository): only this ` +
+        "file's own settings apply here; the app merges the base too.\n",
+    );
   const config = parseConfig(raw ?? {});
   return config.ok ? config : err(`"${file}" is invalid:\n${formatConfigProblems(config.error)}`);
 }

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type { CommitInfo } from "../github/commits.js";
+import { toCommitInfo, type CommitInfo } from "../github/commits.js";
 
 const run = promisify(execFile);
 
@@ -35,12 +35,10 @@ export async function readCommits(dir: string, revisions: string[]): Promise<Com
     .filter((record) => record.trim())
     .map((record) => {
       const [sha = "", parents = "", message = ""] = record.replace(/^\n/, "").split("\x1f");
-      const text = message.replace(/\n+$/, "");
-      return {
-        sha,
-        message: text,
-        subject: text.split("\n")[0] ?? "",
-        parentCount: parents.split(" ").filter(Boolean).length,
-      };
+      // toCommitInfo bounds the message before anything else reads it; then only the newlines git appends go.
+      const commit = toCommitInfo(sha, message, parents.split(" ").filter(Boolean).length);
+      let end = commit.message.length;
+      while (end > 0 && commit.message[end - 1] === "\n") end--;
+      return { ...commit, message: commit.message.slice(0, end) };
     });
 }

@@ -1,3 +1,4 @@
+import { boundCommitMessage } from "../rules/parse-conventional-commit.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { ReleaseCommit } from "../notes/collect-release-entries.js";
@@ -5,6 +6,8 @@ import type { ReleaseCommit } from "../notes/collect-release-entries.js";
 const run = promisify(execFile);
 
 /** Runs git in `dir` without a shell (arguments are data, never parsed by a shell). */
+// Every revision comes after `--end-of-options`: tag names and refs come from the repository, and one that starts
+// with `-` must stay a revision, never become a git option (`--output=…`).
 export async function git(dir: string, args: string[]): Promise<string> {
   const { stdout } = await run("git", args, {
     cwd: dir,
@@ -23,6 +26,7 @@ export async function localCommits(dir: string, range: string[]): Promise<Releas
     "log",
     "--reverse",
     `--format=%H${FIELD}%P${FIELD}%an${FIELD}%B${RECORD}`,
+    "--end-of-options",
     ...range,
     "--",
   ]);
@@ -34,7 +38,7 @@ export async function localCommits(dir: string, range: string[]): Promise<Releas
       const [sha = "", parents = "", name = "", message = ""] = record.split(FIELD);
       return {
         sha,
-        message: message.trim(),
+        message: boundCommitMessage(message).trim(),
         author: { login: null, name },
         parents: parents.split(" ").filter(Boolean),
       };
@@ -51,14 +55,16 @@ export async function localTags(dir: string): Promise<string[]> {
 /** Paths that differ between two refs (renames as delete + add), or every path of `head` when there is no base. */
 export async function localChangedPaths(dir: string, base: string | null, head: string): Promise<string[]> {
   const out = base
-    ? await git(dir, ["diff", "--name-only", "--no-renames", "-z", base, head, "--"])
-    : await git(dir, ["ls-tree", "-r", "--name-only", "-z", head]);
+    ? await git(dir, ["diff", "--name-only", "--no-renames", "-z", "--end-of-options", base, head, "--"])
+    : await git(dir, ["ls-tree", "-r", "--name-only", "-z", "--end-of-options", head]);
   return out.split("\0").filter(Boolean);
 }
 
 /** Author names of every commit reachable from `ref`. */
 export async function localAuthorNames(dir: string, ref: string): Promise<Set<string>> {
-  return new Set((await git(dir, ["log", "--format=%an", ref, "--"])).split("\n").filter(Boolean));
+  return new Set(
+    (await git(dir, ["log", "--format=%an", "--end-of-options", ref, "--"])).split("\n").filter(Boolean),
+  );
 }
 
 /** The repository's github.com address when the `origin` remote is a GitHub repository; null otherwise. */

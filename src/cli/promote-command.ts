@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { checkFileSize, MAX_MANIFEST_BYTES, pathInside } from "../util/input-limits.js";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -92,6 +93,11 @@ export function promoteCommand(
     };
   }
 
+  const tooLarge = checkFileSize(file, MAX_MANIFEST_BYTES, "manifest");
+  if (tooLarge) {
+    err(`error: ${tooLarge}`);
+    return PROMOTE_EXIT.other;
+  }
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -145,9 +151,18 @@ function findTargetInRepo(
   const target = promotionSource(chosen);
   const id = targetId(chosen);
   const repository = originUrl(dir);
-  if (chosen.path) return { file: path.join(dir, chosen.path), target, id, repository };
+  if (chosen.path) {
+    // The configuration comes from the repository: its `path` must not lead the write outside it.
+    const inside = pathInside(dir, chosen.path);
+    return "error" in inside
+      ? { error: inside.error, refused: true }
+      : { file: inside.path, target, id, repository };
+  }
   const paths = listFiles(dir);
-  const read = promotionDiscoveryFiles(paths, target, discoveryReads);
+  // Files over the manifest size limit are never read (a huge file must not stall or exhaust the CLI).
+  const read = promotionDiscoveryFiles(paths, target, discoveryReads).filter(
+    (file) => !checkFileSize(path.join(dir, file), MAX_MANIFEST_BYTES, "manifest"),
+  );
   const files = read.map((file) => ({ path: file, text: readFileSync(path.join(dir, file), "utf8") }));
   const unread = promotionDiscoveryFiles(paths, target, Infinity).length - read.length;
   const found = discoverPromotionTargets(files, target, { repository, unread });

@@ -1,3 +1,4 @@
+import { terminalText } from "../util/markdown.js";
 import { EXIT, UsageError } from "./cli-config.js";
 import { notesCommand, notesUsage } from "./notes-command.js";
 import { auditCommand, auditUsage } from "./audit-command.js";
@@ -26,6 +27,12 @@ export async function runCli(
   out: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
   err: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
 ): Promise<number> {
+  // One escaping for the terminal, at the sink: nothing a repository contains (titles, paths, messages) can drive
+  // the terminal with escape sequences.
+  const print = out;
+  const warn = err;
+  out = (text) => print(terminalText(text));
+  err = (text) => warn(terminalText(text));
   const [name, ...rest] = args;
   const command = name ? COMMANDS[name] : undefined;
   if (!command) {

@@ -37,6 +37,9 @@ export function loadConfig(
 
 /** Turns the config plugin's "cannot parse" errors into a problem; returns null for errors that are not the file's. */
 export function configReadProblem(error: unknown): ConfigProblem | null {
+  // Problems found while reading (size, `_extends` chain) carry their own message.
+  const own = (error as { problem?: ConfigProblem } | null)?.problem;
+  if (own && typeof own.message === "string") return own;
   if (!(error instanceof Error) || !error.message.includes("[@probot/octokit-plugin-config]")) return null;
   const cause = error.cause instanceof Error ? error.cause.message : "";
   const reason = error.message.replace(/^\[@probot\/octokit-plugin-config\]\s*/, "");

@@ -1,4 +1,5 @@
 import type { ReleaseCommit } from "../notes/collect-release-entries.js";
+import { boundCommitMessage } from "../rules/parse-conventional-commit.js";
 import type { AssociatedPull } from "../rules/audit-main-commit.js";
 import { hasEventMemo, memoizeForEvent } from "../util/event-memo.js";
 import { LruCache } from "../util/lru-cache.js";
@@ -21,8 +22,11 @@ export interface CommitInfo {
   parentCount: number;
 }
 
+/** Commit messages are written by strangers (fork PRs): bounded here, where they enter, before any parser runs. */
 export function toCommitInfo(sha: string, message: string, parentCount: number): CommitInfo {
-  return { sha, message, subject: message.split("\n")[0] ?? "", parentCount };
+  const bounded = boundCommitMessage(message);
+  const newline = bounded.indexOf("\n");
+  return { sha, message: bounded, subject: newline < 0 ? bounded : bounded.slice(0, newline), parentCount };
 }
 
 interface CompareCommit {
@@ -36,7 +40,7 @@ interface CompareCommit {
 export function toReleaseCommit(commit: CompareCommit): ReleaseCommit {
   return {
     sha: commit.sha,
-    message: commit.commit.message,
+    message: boundCommitMessage(commit.commit.message),
     author: { login: commit.author?.login ?? null, name: commit.commit.author?.name ?? "" },
     ...(commit.parents ? { parents: commit.parents.map((parent) => parent.sha) } : {}),
   };

@@ -2,6 +2,7 @@ import { composeConfigGet } from "@probot/octokit-plugin-config";
 import { configReadProblem, mergeConfigFiles } from "../config/load-config.js";
 import { parseConfig, type ConfigProblem } from "../config/parse-config.js";
 import { CONFIG_PATH, type Config } from "../config/schema.js";
+import { MAX_CONFIG_BYTES } from "../util/input-limits.js";
 import { LruCache } from "../util/lru-cache.js";
 import { err, type Result } from "../util/result.js";
 import { statusOf, type Octokit, type RepoRef } from "./types.js";
@@ -34,19 +35,115 @@ export async function readConfigAtRef(
   repo: RepoRef,
   ref: string,
 ): Promise<Result<Config, ConfigProblem[]>> {
+  const reads: ConfigRead[] = [];
   try {
-    const { config } = await octokit.config.get({
-      ...repo,
-      path: CONFIG_PATH,
-      branch: ref,
-      defaults: (configs) => mergeConfigFiles(configs),
-    });
-    return parseConfig(config);
+    const { config } = await composeConfigGet(
+      { request: tracedConfigRequest(octokit.request, reads) } as unknown as Parameters<
+        typeof composeConfigGet
+      >[0],
+      { ...repo, path: CONFIG_PATH, branch: ref, defaults: (configs) => mergeConfigFiles(configs) },
+    );
+    const chain = extendsChainProblems(repo, reads);
+    return chain.length ? err(chain) : parseConfig(config);
   } catch (error) {
-    const problem = configReadProblem(error);
+    const problem = configFileProblem(error, reads);
     if (!problem) throw error;
     return err([problem]);
   }
+}
+
+/** One file read while following `_extends` (the repository's, the organization's `.github`, then each base). */
+interface ConfigRead {
+  owner: string;
+  repo: string;
+  path: string;
+  found: boolean;
+}
+
+class ConfigFileProblem extends Error {
+  constructor(readonly problem: ConfigProblem) {
+    super(problem.message);
+  }
+}
+
+/** The config plugin's `request`, recording every file it reads and refusing files over MAX_CONFIG_BYTES. */
+function tracedConfigRequest<
+  R extends ((endpoint: never) => Promise<{ data: unknown }>) & { endpoint: unknown },
+>(request: R, reads: ConfigRead[]): R {
+  const traced = async (endpoint: ConfigEndpoint) => {
+    const read = { owner: endpoint.owner, repo: endpoint.repo, path: endpoint.path };
+    try {
+      const response = await request(endpoint as never);
+      const data = response.data;
+      const bytes = typeof data === "string" ? Buffer.byteLength(data) : JSON.stringify(data ?? null).length;
+      if (bytes > MAX_CONFIG_BYTES)
+        throw new ConfigFileProblem({
+          path: "(file)",
+          value: undefined,
+          message:
+            `\`${read.owner}/${read.repo}:${read.path}\` is ${bytes} bytes; configuration files are limited to ` +
+            `${MAX_CONFIG_BYTES} bytes. Remove what is not configuration (comments, unused sections).`,
+        });
+      reads.push({ ...read, found: true });
+      return response;
+    } catch (error) {
+      if (statusOf(error) === 404) reads.push({ ...read, found: false });
+      throw error;
+    }
+  };
+  return Object.assign(traced, { endpoint: request.endpoint }) as unknown as R;
+}
+
+const fileName = (read: Pick<ConfigRead, "owner" | "repo" | "path">) =>
+  `${read.owner}/${read.repo}:${read.path}`;
+
+/**
+ * What is wrong with the `_extends` chain the plugin followed: a base that does not exist (the plugin ignores it
+ * silently), or a base that is the repository's own file (accepted on a PR's head, it loops once merged).
+ */
+function extendsChainProblems(repo: RepoRef, reads: ConfigRead[]): ConfigProblem[] {
+  const first = reads[0];
+  if (!first) return [];
+  // The organization's `.github` is read when the repository has no file: a fallback, not an `_extends` base.
+  const fallback = !first.found && repo.repo !== ".github" ? 1 : 0;
+  const bases = reads.slice(1 + fallback);
+  const problems: ConfigProblem[] = [];
+  for (const base of bases) {
+    if (!base.found)
+      problems.push({
+        path: "_extends",
+        value: JSON.stringify(`${base.owner}/${base.repo}`),
+        message:
+          `the base \`${fileName(base)}\` does not exist or the app cannot read it (is the app installed on ` +
+          `\`${base.owner}/${base.repo}\`?): create that file or remove \`_extends\`.`,
+      });
+    else if (base.owner === first.owner && base.repo === first.repo && base.path === first.path)
+      problems.push({
+        path: "_extends",
+        value: JSON.stringify(base.repo),
+        message:
+          "`_extends` names this repository's own file: once merged, the file would extend itself and every check " +
+          "would fail. Remove `_extends` or name another repository.",
+      });
+  }
+  return problems;
+}
+
+/** The problem an exception of the config read stands for (size, `_extends` loop, YAML), or null for API failures. */
+function configFileProblem(error: unknown, reads: ConfigRead[]): ConfigProblem | null {
+  if (error instanceof ConfigFileProblem) return error.problem;
+  if (error instanceof Error && error.message.includes("Recursion detected")) {
+    // The plugin stops before reading the file that closes the loop; its message names that file's URL.
+    const back = /\/repos\/([^/]+)\/([^/]+)\/contents\/\S+ was already loaded/.exec(error.message);
+    const chain = [...reads.map(fileName), back ? `${back[1]}/${back[2]}:${CONFIG_PATH}` : "…"];
+    return {
+      path: "_extends",
+      value: undefined,
+      message:
+        `the \`_extends\` chain loops: ${chain.join(" → ")}. ` + "Remove `_extends` from one of these files.",
+    };
+  }
+  return configReadProblem(error);
 }
 
 /**
@@ -100,10 +197,20 @@ export async function readDefaultBranchConfig(
   installationId: number | null,
 ): Promise<Record<string, unknown> | null> {
   const request = installationId === null ? octokit.request : cachedRequest(octokit, installationId);
-  const { config, files } = await composeConfigGet(
-    { request } as unknown as Parameters<typeof composeConfigGet>[0],
-    { ...repo, path: CONFIG_PATH, defaults: (configs) => mergeConfigFiles(configs) },
-  );
+  const reads: ConfigRead[] = [];
+  let result: Awaited<ReturnType<typeof composeConfigGet>>;
+  try {
+    result = await composeConfigGet(
+      { request: tracedConfigRequest(request, reads) } as unknown as Parameters<typeof composeConfigGet>[0],
+      { ...repo, path: CONFIG_PATH, defaults: (configs) => mergeConfigFiles(configs) },
+    );
+  } catch (error) {
+    const problem = configFileProblem(error, reads);
+    throw problem ? new ConfigFileProblem(problem) : error;
+  }
+  const chain = extendsChainProblems(repo, reads);
+  if (chain[0]) throw new ConfigFileProblem(chain[0]);
+  const { config, files } = result;
   return files.some((file) => file.config !== null) ? (config as Record<string, unknown>) : null;
 }
 

@@ -1,3 +1,4 @@
+import { compileUserPattern, type UserPattern } from "../rules/user-pattern.js";
 import semver from "semver";
 import type { ReleaseNotesConfig } from "../config/sections/release-notes.js";
 import {
@@ -41,6 +42,17 @@ export interface ReleasePlan {
   contributors: Contributor[];
 }
 
+/**
+ * User patterns run on RE2 (linear time): a stranger's title cannot stall the process on a backtracking pattern. The
+ * configuration schema already refused patterns RE2 cannot run, so a failure here is a bug, not user input.
+ */
+function compileExcludeTitle(source: string): UserPattern {
+  const compiled = compileUserPattern(source);
+  if (!compiled.ok)
+    throw new Error(`release.excludeTitles passed validation but does not compile: ${compiled.message}`);
+  return compiled.pattern;
+}
+
 /** Step 1 (pure): which entries the notes list. */
 export function planReleaseNotes(
   range: ReleaseRange,
@@ -48,7 +60,7 @@ export function planReleaseNotes(
 ): ReleasePlan {
   const { entries, excluded } = collectReleaseEntries(range.commits, {
     releasedNumbers: pullRequestNumbers(range.previousOnlyCommits),
-    excludeTitles: config.excludeTitles.map((source) => new RegExp(source)),
+    excludeTitles: config.excludeTitles.map(compileExcludeTitle),
     typeAliases: compileTypeAliases(config.typeAliases),
   });
   const contributors = new Map<string, Contributor>();

@@ -1,4 +1,8 @@
-import { parseConventionalCommit, splitPullRequestSuffix } from "../rules/parse-conventional-commit.js";
+import {
+  boundCommitMessage,
+  parseConventionalCommit,
+  splitPullRequestSuffix,
+} from "../rules/parse-conventional-commit.js";
 import { matchTypeAlias, type TypeAlias } from "./type-aliases.js";
 
 /** Who made a change: a GitHub login when known (the app), else the git author name (the CLI). */
@@ -36,8 +40,8 @@ export interface ReleaseEntry {
 export interface CollectOptions {
   /** PR numbers already released in the previous tag (left out). */
   releasedNumbers: ReadonlySet<number>;
-  /** Titles matching any of these are left out (the bot's promotion PRs by default). */
-  excludeTitles: readonly RegExp[];
+  /** Titles matching any of these are left out (the bot's promotion PRs by default); user patterns run on RE2. */
+  excludeTitles: ReadonlyArray<{ test(text: string): boolean }>;
   /** Title prefixes that stand for a type (`🐛 Fix x` is a `fix`), from `compileTypeAliases`. */
   typeAliases?: readonly TypeAlias[];
 }
@@ -79,9 +83,10 @@ export function pullRequestOfCommit(commit: ReleaseCommit): {
   body: string;
   login: string | null;
 } {
-  const newline = commit.message.indexOf("\n");
-  const subject = newline < 0 ? commit.message : commit.message.slice(0, newline);
-  const body = newline < 0 ? "" : commit.message.slice(newline + 1).trim();
+  const message = boundCommitMessage(commit.message);
+  const newline = message.indexOf("\n");
+  const subject = newline < 0 ? message : message.slice(0, newline);
+  const body = newline < 0 ? "" : message.slice(newline + 1).trim();
   const merge = MERGE_COMMIT.exec(subject);
   if (merge) {
     const [title = subject, ...mergeBody] = body.split("\n");

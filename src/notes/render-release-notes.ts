@@ -1,3 +1,4 @@
+import { inlineCode, markdownText } from "../util/markdown.js";
 import type { Contributor, ReleaseEntry } from "./collect-release-entries.js";
 import type { PlatformImpact } from "./platform-impact.js";
 
@@ -31,7 +32,8 @@ export interface NotesLinks {
 }
 
 export function renderEntry(entry: ReleaseEntry, links: NotesLinks): string {
-  const scope = entry.scope ? `**${entry.scope}:** ` : "";
+  // Subjects and scopes are strangers' text: escaped, so no markup, link, comment or mention of theirs renders.
+  const scope = entry.scope ? `**${markdownText(entry.scope)}:** ` : "";
   const ref =
     entry.number !== null
       ? links.pull
@@ -41,18 +43,23 @@ export function renderEntry(entry: ReleaseEntry, links: NotesLinks): string {
         ? `[${entry.sha.slice(0, 7)}](${links.commit(entry.sha)})`
         : entry.sha.slice(0, 7);
   const by = entry.author?.login ? ` by @${entry.author.login}` : "";
-  return `- ${scope}${entry.subject} (${ref})${by}`;
+  return `- ${scope}${markdownText(entry.subject)} (${ref})${by}`;
 }
 
 export function contributorKey(contributor: Contributor): string {
   return contributor.login ? `@${contributor.login}` : contributor.name;
 }
 
+/** A contributor as the notes show it: a GitHub login mentioned (credit), a git author name escaped. */
+function renderContributor(contributor: Contributor): string {
+  return contributor.login ? `@${contributor.login}` : markdownText(contributor.name);
+}
+
 function renderContributors(list: NonNullable<RenderInput["contributors"]>): string {
   return list
     .map(
       ({ contributor, firstTime }) =>
-        `${contributorKey(contributor)}${firstTime ? " (first contribution)" : ""}`,
+        `${renderContributor(contributor)}${firstTime ? " (first contribution)" : ""}`,
     )
     .join(", ");
 }
@@ -63,12 +70,12 @@ function renderImpact(impact: PlatformImpact): string {
       `- **${line.heading}:** ${line.groups
         .map(
           (group) =>
-            `${group.name ? `${group.name}: ` : ""}${group.items.map((item) => `\`${item}\``).join(", ")}`,
+            `${group.name ? `${markdownText(group.name)}: ` : ""}${group.items.map(inlineCode).join(", ")}`,
         )
         .join("; ")}`,
   );
   if (impact.otherPaths.length) {
-    const shown = impact.otherPaths.slice(0, 5).map((p) => `\`${p}\``);
+    const shown = impact.otherPaths.slice(0, 5).map(inlineCode);
     const more = impact.otherPaths.length - shown.length;
     lines.push(`- **Other files:** ${shown.join(", ")}${more ? ` and ${more} more` : ""}`);
   }

@@ -1,7 +1,7 @@
 import type { CheckAnnotation, CheckResult } from "./check-result.js";
 import type { LayoutFinding, LayoutRule } from "../rules/layout-finding.js";
 import type { LayoutEvaluation } from "../rules/evaluate-layout.js";
-import { inlineCode, truncateUtf8, utf8Length } from "../util/markdown.js";
+import { inlineCode, neutraliseMentions, truncateUtf8, utf8Length } from "../util/markdown.js";
 
 /** What each rule means and how to fix its findings; the summary shows it once per rule. */
 export const LAYOUT_RULES: Record<LayoutRule, { title: string; fix: string }> = {
@@ -22,6 +22,10 @@ export const LAYOUT_RULES: Record<LayoutRule, { title: string; fix: string }> = 
     fix: "Files in deployment folders are applied by Flux: give them a manifest extension or move them out.",
   },
   "yaml-syntax": { title: "YAML syntax error", fix: "Fix the YAML at the annotated line and column." },
+  "manifest-content": {
+    title: "Manifest that cannot be checked",
+    fix: "Each finding says what is wrong (encoding, aliases, tags, nesting, `apiVersion`/`kind`) and what to write instead.",
+  },
   "scope-placement": {
     title: "Object in the wrong scope folder",
     fix: "Cluster-scoped kinds belong under `non-namespaced/`, namespaced kinds under `namespaced/`.",
@@ -83,7 +87,7 @@ export function reportLayout(evaluation: LayoutEvaluation, note?: string): Check
       const where = finding.path
         ? `${inlineCode(`${finding.path}${finding.line ? `:${finding.line}` : ""}`)}: `
         : "";
-      lines.push(`- ${where}${finding.message}`);
+      lines.push(`- ${where}${findingMarkdown(finding.message)}`);
     }
     if (list.length > MAX_LINES_PER_RULE)
       lines.push(`- … and ${list.length - MAX_LINES_PER_RULE} more (see the annotations)`);
@@ -118,4 +122,15 @@ function toAnnotation(finding: LayoutFinding): CheckAnnotation[] {
       message: finding.message,
     },
   ];
+}
+
+/**
+ * Finding messages quote paths and values (`JSON.stringify`, code spans) inside the rules' own Markdown: HTML is
+ * turned into entities, `](` cannot open a link and mentions are made inert, so a file named `<img src=…>.yaml` or `@org/team` renders as text.
+ */
+function findingMarkdown(message: string): string {
+  // No rule message contains a link: a `](` can only come from a quoted path, and must not become one.
+  return neutraliseMentions(
+    message.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\]\(/g, "]\\("),
+  );
 }

@@ -12,9 +12,10 @@ export function reportPrTitle(
   what = "PR title",
 ): CheckResult {
   if (verdict.valid) {
-    const parts = [`type \`${verdict.type}\``, verdict.scope ? `scope \`${verdict.scope}\`` : null].filter(
-      Boolean,
-    );
+    const parts = [
+      `type \`${verdict.type}\``,
+      verdict.scope ? `scope ${inlineCode(verdict.scope)}` : null,
+    ].filter(Boolean);
     return {
       conclusion: "success",
       title: `The ${what} follows the naming convention`,

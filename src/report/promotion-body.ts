@@ -1,6 +1,6 @@
 import type { PinnedRef } from "../gitops/set-source-ref.js";
 import type { ProductionChanges, SourceConsumer } from "../gitops/find-source-consumers.js";
-import { inlineCode, truncateUtf8 } from "../util/markdown.js";
+import { inlineCode, quotedMarkdown, truncateUtf8 } from "../util/markdown.js";
 
 const MARKER = /<!-- gitops-release-bot:promotion tag=(\S+) -->/;
 
@@ -58,7 +58,8 @@ function releaseNotes(release: PromotionBodyInput["release"], tag: string): stri
   if (body.length > release.maxLength) {
     return `The notes are too long to repeat here (${body.length} characters): ${release.url ?? `release ${inlineCode(tag)}`}`;
   }
-  return body;
+  // Repeated from the bot's account: mentions made inert (no second round of notifications), no hiding comment.
+  return quotedMarkdown(body);
 }
 
 function productionSection(

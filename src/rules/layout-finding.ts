@@ -5,6 +5,7 @@ export type LayoutRule =
   | "layout-name"
   | "layout-extension"
   | "yaml-syntax"
+  | "manifest-content"
   | "scope-placement"
   | "unknown-kind"
   | "namespace-mismatch"

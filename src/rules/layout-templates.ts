@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { compileUserGlob, type UserPattern } from "./user-pattern.js";
 import safeRegex from "safe-regex2";
 import type { LayoutConfig } from "../config/sections/layout.js";
 import { err, ok, type Result } from "../util/result.js";
@@ -178,13 +178,14 @@ function compile(settings: LayoutTemplateSettings): Result<CompiledLayout, Layou
   }
 
   const names = compileNames(settings.names, problems);
-  let isAllowed: (path: string) => string | null = () => null;
-  try {
-    const matchers = settings.allowed.map((glob) => [glob, picomatch(glob, { dot: true })] as const);
-    isAllowed = (path) => matchers.find(([, matches]) => matches(path))?.[0] ?? null;
-  } catch (error) {
-    problems.push({ path: ["allowed"], value: String(settings.allowed), message: (error as Error).message });
-  }
+  // Globs compiled to RE2 (linear in the path): picomatch's extglobs backtrack exponentially on V8.
+  const matchers: Array<readonly [string, UserPattern]> = [];
+  settings.allowed.forEach((glob, index) => {
+    const compiled = compileUserGlob(glob);
+    if (compiled.ok) matchers.push([glob, compiled.pattern]);
+    else problems.push({ path: ["allowed", index], value: glob, message: compiled.message });
+  });
+  const isAllowed = (path: string) => matchers.find(([, glob]) => glob.test(path))?.[0] ?? null;
   if (problems.length) return err(problems);
   return ok({
     templates,

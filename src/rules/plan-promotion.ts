@@ -8,6 +8,7 @@ import {
   type SourceTarget,
 } from "../gitops/set-source-ref.js";
 import { renderBlockedIssue } from "../report/promotion-body.js";
+import { MAX_COMMENT_LENGTH } from "../util/input-limits.js";
 import { inlineCode } from "../util/markdown.js";
 import { err, ok, type Result } from "../util/result.js";
 
@@ -22,6 +23,8 @@ export interface PromoteCommand {
  * has no command, or a message quoting the bad input when it has a malformed one.
  */
 export function parsePromoteCommand(body: string): Result<PromoteCommand, string> | null {
+  // GitHub caps comments at MAX_COMMENT_LENGTH; a longer body did not come from GitHub and is not read.
+  if (body.length > MAX_COMMENT_LENGTH) return null;
   const line = body
     .split(/\r?\n/)
     .map((l) => l.trim())
@@ -31,7 +34,7 @@ export function parsePromoteCommand(body: string): Result<PromoteCommand, string
   const [tag, target, ...extra] = words;
   if (!tag || extra.length || !/^[\w][\w.+/-]*$/.test(tag) || (target && !/^[\w.-]+$/.test(target))) {
     return err(
-      `Cannot read ${JSON.stringify(line)}: write \`/promote <tag> [target]\`, e.g. \`/promote v1.2.3\` or \`/promote v1.2.3 release\`.`,
+      `Cannot read ${inlineCode(line.length > 100 ? `${line.slice(0, 100)}…` : line)}: write \`/promote <tag> [target]\`, e.g. \`/promote v1.2.3\` or \`/promote v1.2.3 release\`.`,
     );
   }
   return ok({ tag, target: target ?? null });

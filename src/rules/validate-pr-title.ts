@@ -1,5 +1,6 @@
+import { inlineCode, markdownText } from "../util/markdown.js";
 import type { PrTitleConfig } from "../config/sections/pr-title.js";
-import { parseConventionalCommit } from "./parse-conventional-commit.js";
+import { MAX_TITLE_LENGTH, parseConventionalCommit } from "./parse-conventional-commit.js";
 import { compileUserPattern, type UserPattern } from "./user-pattern.js";
 
 export interface TitleProblem {
@@ -81,6 +82,16 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
     );
     return verdict(problems, null, null, null, false, null);
   }
+  // Bounded before any pattern runs: GitHub refuses longer PR titles, so longer text (a CLI argument, a commit
+  // subject) is judged on its length alone.
+  if (title.length > MAX_TITLE_LENGTH) {
+    add(
+      "header-max-length",
+      `The title is ${title.length} characters long; GitHub allows at most ${MAX_TITLE_LENGTH} and this ` +
+        `repository at most ${rules.maxHeaderLength}. Shorten the subject.`,
+    );
+    return verdict(problems, null, null, null, false, null);
+  }
   if (rules.allowReverts && REVERT_TITLE.test(title)) {
     return verdict(problems, "revert", null, REVERT_TITLE.exec(title)![1]!, false, null);
   }
@@ -103,7 +114,7 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
     add(
       "header-format",
       `The title is not a Conventional Commits header \`type(scope): subject\`. Start it with an allowed type, an ` +
-        `optional scope in parentheses, then \`: \` and a short lower-case subject, e.g. \`${example}\`` +
+        `optional scope in parentheses, then \`: \` and a short lower-case subject, e.g. ${inlineCode(example)}` +
         (suggestion
           ? "."
           : ` where <type> is one of the allowed types (for example \`${rules.types.includes("chore") ? "chore" : rules.types[0]}\`).`),
@@ -129,7 +140,7 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
   if (scope === null && rules.requireScope) {
     add(
       "scope-required",
-      `A scope is required: \`${type}(<scope>): ${subject}\`, naming the area the change touches.`,
+      `A scope is required: ${inlineCode(`${type}(<scope>): ${subject}`)}, naming the area the change touches.`,
     );
   }
   if (scope !== null && scope.trim() !== "") {
@@ -137,7 +148,7 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
     if (scopes.some((s) => s === ""))
       add(
         "scope-empty",
-        `The scope \`${scope}\` has an empty part: name each area once, e.g. \`${scopes.filter(Boolean).join(rules.scopeDelimiters?.[0] ?? ",")}\`.`,
+        `The scope ${inlineCode(scope)} has an empty part: name each area once, e.g. ${inlineCode(scopes.filter(Boolean).join(rules.scopeDelimiters?.[0] ?? ","))}.`,
       );
     // An empty list is no restriction (commitlint's reading); `disallowScopes` forbids.
     const allowed = rules.scopes?.length ? rules.scopes : null;
@@ -145,13 +156,13 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
     if (notAllowed.length)
       add(
         "scope-enum",
-        `The scope ${notAllowed.map((s) => `\`${s}\``).join(", ")} ${notAllowed.length > 1 ? "are" : "is"} not allowed. Allowed scopes: ${allowed!.map((s) => `\`${s}\``).join(", ")}.`,
+        `The scope ${notAllowed.map((s) => inlineCode(s)).join(", ")} ${notAllowed.length > 1 ? "are" : "is"} not allowed. Allowed scopes: ${allowed!.map((s) => `\`${s}\``).join(", ")}.`,
       );
     const disallowed = scopes.filter((s) => s !== "" && matchesAny(s, rules.disallowScopes ?? []));
     if (disallowed.length)
       add(
         "scope-disallowed",
-        `The scope ${disallowed.map((s) => `\`${s}\``).join(", ")} ${disallowed.length > 1 ? "are" : "is"} not allowed here (\`disallowScopes\`): name another area, or drop the scope.`,
+        `The scope ${disallowed.map((s) => inlineCode(s)).join(", ")} ${disallowed.length > 1 ? "are" : "is"} not allowed here (\`disallowScopes\`): name another area, or drop the scope.`,
       );
   }
   if (subject.trim() === "") {
@@ -163,12 +174,12 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
     if (rules.subjectCase === "lower" && isAllCaps(subject)) {
       add(
         "subject-case",
-        `The subject is written in capitals: write it in lower case, e.g. \`${subject.trim().toLowerCase()}\`.`,
+        `The subject is written in capitals: write it in lower case, e.g. ${inlineCode(subject.trim().toLowerCase())}.`,
       );
     } else if (rules.subjectCase === "lower" && /^\s*\p{Lu}\p{Ll}/u.test(subject)) {
       add(
         "subject-case",
-        `The subject must start with a lower-case letter: \`${lowerFirst(subject.trim())}\`.`,
+        `The subject must start with a lower-case letter: ${inlineCode(lowerFirst(subject.trim()))}.`,
       );
     }
     if (rules.subjectPattern) {
@@ -176,8 +187,10 @@ export function validatePrTitle(input: { title: string }, rules: TitleRules): Ti
         add(
           "subject-pattern",
           rules.subjectPatternError
-            ? rules.subjectPatternError.replaceAll("{subject}", subject.trim()).replaceAll("{title}", title)
-            : `The subject \`${subject.trim()}\` does not match the pattern \`${rules.subjectPattern}\` (\`subjectPattern\`).`,
+            ? rules.subjectPatternError
+                .replaceAll("{subject}", markdownText(subject.trim()))
+                .replaceAll("{title}", markdownText(title))
+            : `The subject ${inlineCode(subject.trim())} does not match the pattern ${inlineCode(rules.subjectPattern)} (\`subjectPattern\`).`,
         );
     }
   }
@@ -198,6 +211,7 @@ function verdict(
 
 /** Derives a corrected title from what was written, or null when no type can be inferred. */
 export function suggestTitle(title: string, rules: TitleRules): string | null {
+  if (title.length > MAX_TITLE_LENGTH) return null;
   const oneLine = title.replace(/\s+/g, " ").trim();
   const match = LENIENT_HEADER.exec(oneLine);
   if (!match) return null;

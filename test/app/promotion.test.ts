@@ -286,7 +286,7 @@ describe("/promote command", () => {
     gh.finish();
     expect(fake.comments.map((c) => c.body)).toEqual([
       "@maintainer there is no tag `v9.9.9` in this repository; push it (or publish its release) first.",
-      '@maintainer Cannot read "/promote v1 prod extra": write `/promote <tag> [target]`, e.g. `/promote v1.2.3` or `/promote v1.2.3 release`.',
+      "@maintainer Cannot read `/promote v1 prod extra`: write `/promote <tag> [target]`, e.g. `/promote v1.2.3` or `/promote v1.2.3 release`.",
     ]);
   });
 });

@@ -86,7 +86,8 @@ export const layoutSchema = z
       .array(z.string().min(1))
       .default(DEFAULT_LAYOUT_ALLOWED)
       .describe(
-        "Globs (picomatch, dot files included) of files allowed anywhere outside the templates: docs, CI, scripts.",
+        "Globs (dot files included) of files allowed anywhere outside the templates: docs, CI, scripts. `*`, `**`, " +
+          "`?`, `[abc]` and `{a,b}`; extglobs and `!` negation are refused (globs run in linear time).",
       ),
     names: z
       .string()

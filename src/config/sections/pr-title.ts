@@ -102,9 +102,11 @@ export const prTitleSchema = z
       .number()
       .int()
       .min(20)
-      .max(500)
+      .max(256)
       .default(72)
-      .describe("Longest allowed title, in characters (Unicode code points)."),
+      .describe(
+        "Longest allowed title, in characters (Unicode code points); at most 256, GitHub's own limit on PR titles.",
+      ),
     exemptLabels: z
       .array(z.string().min(1))
       .default([])

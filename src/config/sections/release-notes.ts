@@ -1,26 +1,13 @@
-import safeRegex from "safe-regex2";
 import { z } from "zod";
+import { compileUserPattern } from "../../rules/user-pattern.js";
 
-/** A regular expression from configuration: must compile and must not backtrack catastrophically. */
+/** A regular expression from configuration: compiled on RE2 (linear time), so any valid one is safe to run. */
 const regexSource = z
   .string()
   .min(1)
   .superRefine((source, ctx) => {
-    try {
-      new RegExp(source);
-    } catch (error) {
-      ctx.addIssue({
-        code: "custom",
-        message: `not a valid regular expression: ${(error as Error).message}`,
-      });
-      return;
-    }
-    if (!safeRegex(source))
-      ctx.addIssue({
-        code: "custom",
-        message:
-          "this pattern can backtrack catastrophically (nested quantifiers); simplify it, e.g. `^a+$` not `^(a+)+$`",
-      });
+    const compiled = compileUserPattern(source);
+    if (!compiled.ok) ctx.addIssue({ code: "custom", message: compiled.message });
   });
 
 const sectionSchema = z
@@ -153,7 +140,7 @@ export const releaseNotesSchema = z
       .array(regexSource)
       .default(["^chore\\(release\\): promote "])
       .describe(
-        "PRs whose title (squash subject without `(#N)`) matches one of these regular expressions are left out. The default leaves out the bot's own promotion PRs; `[]` lists everything.",
+        "PRs whose title (squash subject without `(#N)`) matches one of these regular expressions (RE2 syntax: no backreferences or lookaround) are left out. The default leaves out the bot's own promotion PRs; `[]` lists everything.",
       ),
     contributors: z
       .boolean()
