@@ -3,6 +3,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, expect, test } from "@jest/globals";
 import { parseConfig } from "../../src/config/parse-config.js";
 import { planReleaseNotes } from "../../src/notes/build-release-notes.js";
+import { readVersionTag } from "../../src/notes/version-tags.js";
 import { auditMainCommit } from "../../src/rules/audit-main-commit.js";
 import { checkScopePath } from "../../src/rules/check-scope-path.js";
 import { compileLayoutTemplates, matchLayoutPath } from "../../src/rules/layout-templates.js";
@@ -23,6 +24,7 @@ const layoutSettings = defaults.value.layout;
 const layout = compileLayoutTemplates(layoutSettings);
 if (!layout.ok) throw new Error("default layout invalid");
 
+const V1 = readVersionTag("v1.0.0", "v")!;
 const x = (n: number) => "x".repeat(n);
 const spaces = (n: number) => " ".repeat(n);
 const commit = (message: string) => ({
@@ -79,8 +81,9 @@ const rows: Array<[string, () => unknown]> = [
     () =>
       planReleaseNotes(
         {
-          tag: "v1.0.0",
+          version: V1,
           previousTag: null,
+          previousVersion: null,
           commits: [
             commit(`fix: ${x(1_000_000)}`),
             commit(`feat: a\n\n${x(1_000_000)}`),
@@ -88,15 +91,21 @@ const rows: Array<[string, () => unknown]> = [
           ],
           previousOnlyCommits: [],
         },
-        { tagPrefix: "v", excludeTitles: ["^chore\\(release\\): promote "] },
+        { typeAliases: {}, excludeTitles: ["^chore\\(release\\): promote "] },
       ),
   ],
   [
     "an exponential `excludeTitles` pattern `(a|a)*b` on a 40-character title",
     () =>
       planReleaseNotes(
-        { tag: "v1.0.0", previousTag: null, commits: [commit(`${"a".repeat(40)}`)], previousOnlyCommits: [] },
-        { tagPrefix: "v", excludeTitles: ["^(a|a)*b$"] },
+        {
+          version: V1,
+          previousTag: null,
+          previousVersion: null,
+          commits: [commit(`${"a".repeat(40)}`)],
+          previousOnlyCommits: [],
+        },
+        { typeAliases: {}, excludeTitles: ["^(a|a)*b$"] },
       ),
   ],
   [
@@ -104,12 +113,13 @@ const rows: Array<[string, () => unknown]> = [
     () =>
       planReleaseNotes(
         {
-          tag: "v1.0.0",
+          version: V1,
           previousTag: null,
+          previousVersion: null,
           commits: [commit(`${"a".repeat(256)}`)],
           previousOnlyCommits: [],
         },
-        { tagPrefix: "v", excludeTitles: ["[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*x$"] },
+        { typeAliases: {}, excludeTitles: ["[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*x$"] },
       ),
   ],
   [
