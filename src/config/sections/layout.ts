@@ -42,8 +42,10 @@ const segmentConstraint = z
   .union([z.array(z.string().min(1)).min(1), z.string().min(1)])
   .describe(
     "A list of allowed values (an item may use `*` for any characters and `{segment}` for the value of an earlier " +
-      "segment, e.g. `{env}-*`); or a string: a regular expression the whole segment must match (e.g. `v[0-9]+`), " +
-      "unless it contains a `{segment}` reference, then it is a simple pattern like a list item (e.g. `{env}-*`).",
+      "segment, e.g. `{env}-*`); or a string: a regular expression the whole segment must match (e.g. `v[0-9]+`; RE2 " +
+      "syntax: JavaScript's without backreferences or lookaround, linear time), unless it contains a `{segment}` " +
+      "reference, then it is a simple pattern like a list item (e.g. `{env}-*`). For a `{name**}` segment, every " +
+      "folder it takes must match.",
   );
 
 const segmentConstraints = z.record(segmentName, segmentConstraint);
@@ -59,7 +61,8 @@ const template = z
     }),
   ])
   .describe(
-    "A path template: literal folders and `{name}` segments separated by `/`; the last part is the file. " +
+    "A path template: literal folders, `{name}` segments and at most one `{name**}` (or `**`: any number of " +
+      "folders, none included) separated by `/`; the last part is the file. " +
       "Either the template string or `{ path, segments }` with constraints for this template only.",
   );
 
@@ -95,7 +98,8 @@ export const layoutSchema = z
       .describe(
         "What folder names (segment values) and file names (without extension) must be: `dns-1123-label` " +
           "(Kubernetes object names: lower-case letters, digits and `-`, at most 63 characters; file names may " +
-          "also contain `.`), `any`, or a regular expression.",
+          "also contain `.`), `any`, or a regular expression (RE2 syntax: JavaScript's without backreferences or " +
+          "lookaround).",
       ),
     manifestExtensions: z
       .array(z.string().regex(/^\.[A-Za-z0-9.]+$/, "an extension starts with a dot, e.g. `.yaml`"))
