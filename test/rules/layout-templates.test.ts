@@ -271,7 +271,9 @@ describe("layout configuration errors", () => {
   });
 
   test("a reference to a segment the template does not have before it", () => {
-    expect(problems({ templates: { x: "x/{cluster}/{env}/{file}" } })).toEqual([
+    expect(
+      problems({ templates: { x: "x/{cluster}/{env}/{file}" }, segments: { cluster: "{env}-*" } }),
+    ).toEqual([
       expect.objectContaining({
         path: "layout.segments.cluster",
         message: expect.stringContaining("refers to `{env}`"),
@@ -401,5 +403,45 @@ describe("multi-folder segments (`{name**}`, `**`)", () => {
       expect.stringContaining("at most one `**`"),
     ]);
     expect(problemsOf({ x: "x/a**/{file}" })).toEqual([expect.stringContaining("neither a literal folder")]);
+  });
+});
+
+describe("setting `templates` alone", () => {
+  // Shape of fluxcd/flux2-kustomize-helm-example: clusters/<cluster>/…, apps/{base,staging,production}/…,
+  // infrastructure/{configs,controllers}/…. Its folder names collide with the default segments `{cluster}`/`{env}`.
+  const fleet = {
+    templates: {
+      clusters: "clusters/{cluster}/{path**}/{file}",
+      apps: "apps/{env}/{path**}/{file}",
+      infrastructure: "infrastructure/{component}/{file}",
+    },
+  };
+
+  test("does not inherit the default segments: the user's `{cluster}` and `{env}` are unconstrained", () => {
+    expect(parseConfig({ layout: fleet }).ok).toBe(true);
+    const layout = compiled(fleet);
+    expect(matchLayoutPath(layout, "clusters/production/flux-system/gotk-sync.yaml")?.segments).toEqual({
+      cluster: "production",
+      path: "flux-system",
+      file: "gotk-sync.yaml",
+    });
+    expect(matchLayoutPath(layout, "apps/staging/podinfo-values.yaml")?.segments.env).toBe("staging");
+    expect(configOf({ templates: fleet.templates }).layout.segments).toEqual({});
+  });
+
+  test("default templates kept unchanged keep their segments; explicit `segments` always win", () => {
+    const kept = configOf({
+      templates: { features: "features/{feature}/{scope}/{file}", apps: "apps/{env}/{file}" },
+    }).layout.segments;
+    expect(kept).toEqual({ scope: ["namespaced", "non-namespaced"] });
+    expect(configOf({}).layout.segments).toEqual({
+      version: "v[0-9]+",
+      scope: ["namespaced", "non-namespaced"],
+      env: ["non-prod", "prod"],
+      cluster: ["common", "{env}-*"],
+    });
+    expect(configOf({ ...fleet, segments: { env: ["staging"] } }).layout.segments).toEqual({
+      env: ["staging"],
+    });
   });
 });

@@ -80,10 +80,12 @@ export const layoutSchema = z
           "area and segments. Setting this replaces the defaults (the layout of k8s-gitops-at-scale).",
       ),
     segments: segmentConstraints
-      .default(DEFAULT_LAYOUT_SEGMENTS)
+      .optional()
       .describe(
         "Constraints on named segments, shared by every template. Unconstrained segments only have to be valid " +
-          "names (see `names`). Setting this replaces the defaults.",
+          "names (see `names`). Setting this replaces the defaults. Default: the constraints of the default " +
+          "templates still in use (`version`, `scope`, `env`, `cluster` with the default `templates`); a template you " +
+          "wrote or changed inherits none of them.",
       ),
     allowed: z
       .array(z.string().min(1))
@@ -151,6 +153,10 @@ export const layoutSchema = z
       .default(["release", "deps"])
       .describe("PR title scopes that name no folder (`chore(release): …`)."),
   })
+  .transform(({ segments, ...layout }) => ({
+    ...layout,
+    segments: segments ?? inheritedSegments(layout.templates),
+  }))
   .superRefine((layout, ctx) => {
     const compiled = compileLayoutTemplates(layout);
     if (compiled.ok) return;
@@ -163,3 +169,22 @@ export const layoutSchema = z
   );
 
 export type LayoutConfig = z.infer<typeof layoutSchema>;
+
+/**
+ * The default `segments` constrain the default templates' segments (`env: [non-prod, prod]` is k8s-gitops-at-scale's
+ * rule). A template the user wrote or changed must not inherit them: its `{env}` or `{cluster}` would be judged by
+ * another repository's rules, and references like `{env}-*` would point at segments it does not have. So only the
+ * constraints of segments that unchanged default templates use are kept.
+ */
+function inheritedSegments(
+  templates: Record<string, string | { path: string; segments: Record<string, string | string[]> }>,
+): Record<string, string | string[]> {
+  const used = new Set<string>();
+  for (const [name, spec] of Object.entries(templates)) {
+    const original = DEFAULT_LAYOUT_TEMPLATES[name];
+    if (original === undefined || JSON.stringify(original) !== JSON.stringify(spec)) continue;
+    const path = typeof spec === "string" ? spec : spec.path;
+    for (const match of path.matchAll(/\{([A-Za-z][A-Za-z0-9_]*)\}/g)) used.add(match[1] as string);
+  }
+  return Object.fromEntries(Object.entries(DEFAULT_LAYOUT_SEGMENTS).filter(([name]) => used.has(name)));
+}
