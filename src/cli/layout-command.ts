@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { compileLayoutTemplates } from "../rules/layout-templates.js";
 import {
   evaluateLayout,
-  isManifestPath,
+  isParsedManifest,
   type LayoutFile,
   type ManifestContent,
 } from "../rules/evaluate-layout.js";
@@ -38,9 +38,11 @@ export function layoutCommand(args: string[], out: (text: string) => void): numb
   for (const file of paths) {
     for (let i = file.indexOf("/"); i >= 0; i = file.indexOf("/", i + 1)) directories.add(file.slice(0, i));
   }
+  const fileSet = new Set(paths);
+  const fileExists = (file: string) => fileSet.has(file);
   const contents = new Map<string, ManifestContent>();
   for (const file of paths) {
-    if (!isManifestPath(settings, file)) continue;
+    if (!isParsedManifest(settings, file, fileExists)) continue;
     const full = path.join(dir, file);
     const size = statSync(full).size;
     contents.set(file, size > MAX_MANIFEST_BYTES ? { tooLarge: size } : { text: readFileSync(full, "utf8") });
@@ -50,6 +52,7 @@ export function layoutCommand(args: string[], out: (text: string) => void): numb
     files,
     contents,
     directoryExists: (d) => directories.has(d),
+    fileExists,
     title: null,
   });
 

@@ -83,6 +83,7 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
         contents,
         crdManifests,
         directoryExists: (dir) => (head.directories.has(dir) ? true : head.truncated ? null : false),
+        fileExists: fileExistsIn(head),
         title: pr.title,
       },
       parsed,
@@ -120,7 +121,7 @@ async function readManifests(
   files: ChangedFile[],
   head: RepoTree,
 ): Promise<Map<string, ManifestContent>> {
-  const wanted = files.filter((file) => needsContent(settings, toLayoutFile(file)));
+  const wanted = files.filter((file) => needsContent(settings, toLayoutFile(file), fileExistsIn(head)));
   const read = await mapConcurrent(
     wanted,
     READ_CONCURRENCY,
@@ -153,6 +154,11 @@ async function readCrdFiles(
     async (file) => [file.path, { text: await readBlobText(octokit, repo, file.sha) }] as const,
   );
   return new Map(read);
+}
+
+/** Whether a file exists at the head commit; null when GitHub cut the tree and it is not in it. */
+function fileExistsIn(head: RepoTree): (path: string) => boolean | null {
+  return (path) => (head.files.has(path) ? true : head.truncated ? null : false);
 }
 
 function toLayoutFile(file: ChangedFile): LayoutFile {

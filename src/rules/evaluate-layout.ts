@@ -1,3 +1,4 @@
+import picomatch from "picomatch";
 import type { LayoutConfig } from "../config/sections/layout.js";
 import { checkScopePath } from "./check-scope-path.js";
 import { groupOf, KindScopes } from "./kubernetes-kinds.js";
@@ -23,6 +24,8 @@ export interface LayoutInput {
   /** Other files of the repository that define CustomResourceDefinitions, parsed (see `crdCandidates`). */
   crdManifests?: ParsedManifest[];
   directoryExists: (dir: string) => boolean | null;
+  /** Whether a file exists at the head commit (to find Helm charts' `Chart.yaml`); null or absent when unknown. */
+  fileExists?: (path: string) => boolean | null;
   /** The PR title, for the scope ↔ path rule; null locally. */
   title: string | null;
 }
@@ -35,13 +38,57 @@ export interface LayoutEvaluation {
   notParsed: string[];
 }
 
-/** Whether the check needs this changed file's content: manifests that still exist at the head. */
-export function needsContent(settings: Pick<LayoutConfig, "manifestExtensions">, file: LayoutFile): boolean {
-  return file.status !== "removed" && isManifestPath(settings, file.path);
+/** Whether the check needs this changed file's content: manifests that still exist at the head and are parsed. */
+export function needsContent(
+  settings: ManifestFileSettings,
+  file: LayoutFile,
+  fileExists?: (path: string) => boolean | null,
+): boolean {
+  return file.status !== "removed" && isParsedManifest(settings, file.path, fileExists);
 }
 
 export function isManifestPath(settings: Pick<LayoutConfig, "manifestExtensions">, path: string): boolean {
   return settings.manifestExtensions.some((ext) => path.endsWith(ext));
+}
+
+type ManifestFileSettings = Pick<LayoutConfig, "manifestExtensions" | "manifestExclude" | "excludeHelmTemplates">;
+
+const excludeMatchers = new Map<string, (path: string) => boolean>();
+
+/**
+ * Whether a file is parsed as Kubernetes manifests: it has a manifest extension, matches no `manifestExclude` glob
+ * and is not a Helm chart template (`templates/` below a folder with a `Chart.yaml`: Go templates, which are not YAML
+ * until rendered and would all be false `yaml-syntax` errors).
+ */
+export function isParsedManifest(
+  settings: ManifestFileSettings,
+  path: string,
+  fileExists?: (path: string) => boolean | null,
+): boolean {
+  if (!isManifestPath(settings, path)) return false;
+  const key = JSON.stringify(settings.manifestExclude);
+  let excluded = excludeMatchers.get(key);
+  if (!excluded) {
+    excluded = settings.manifestExclude.length
+      ? picomatch(settings.manifestExclude, { dot: true })
+      : () => false;
+    if (excludeMatchers.size > 32) excludeMatchers.clear();
+    excludeMatchers.set(key, excluded);
+  }
+  if (excluded(path)) return false;
+  return !(settings.excludeHelmTemplates && fileExists && isHelmTemplate(path, fileExists));
+}
+
+/** `…/templates/…` with a `Chart.yaml` in a folder above the `templates/` folder (a chart, or a sub-chart). */
+function isHelmTemplate(path: string, fileExists: (path: string) => boolean | null): boolean {
+  const parts = path.split("/");
+  const templatesAt = parts.lastIndexOf("templates", parts.length - 2);
+  if (templatesAt < 0) return false;
+  for (let depth = templatesAt; depth >= 0; depth--) {
+    const folder = parts.slice(0, depth).join("/");
+    if (fileExists(folder ? `${folder}/Chart.yaml` : "Chart.yaml") === true) return true;
+  }
+  return false;
 }
 
 /** Files whose name suggests CustomResourceDefinitions: read them when a changed manifest has an unknown kind. */
@@ -130,9 +177,9 @@ export function evaluateLayout(
       });
       continue;
     }
-    const manifest = parsed.get(file.path);
+    const manifest = isParsedManifest(settings, file.path, input.fileExists) ? parsed.get(file.path) : undefined;
     if (!manifest) {
-      if (!isManifestPath(settings, file.path)) notParsed.push(file.path);
+      if (!isParsedManifest(settings, file.path, input.fileExists)) notParsed.push(file.path);
       continue;
     }
     findings.push(...manifest.findings);

@@ -28,7 +28,8 @@ export interface ParsedManifest {
  */
 export function parseManifests(path: string, text: string): ParsedManifest {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false });
+  // logLevel "error": the library's warnings (unresolved tags, collection keys) would go to stderr per file.
+  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false, logLevel: "error" });
   const objects: ManifestObject[] = [];
   const findings: LayoutFinding[] = [];
   for (const document of Array.isArray(documents) ? documents : [documents]) {

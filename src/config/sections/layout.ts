@@ -34,6 +34,9 @@ export const DEFAULT_LAYOUT_ALLOWED = [
   "CODEOWNERS",
 ];
 
+/** Files with a manifest extension that are not manifests: CI, release tooling, vendored trees. */
+export const DEFAULT_MANIFEST_EXCLUDE = [".github/**", "**/vendor/**", "**/.goreleaser.y*ml"];
+
 const segmentName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a segment name is a letter followed by letters, digits or `_`");
@@ -108,7 +111,23 @@ export const layoutSchema = z
       .min(1)
       .default([".yaml", ".yml"])
       .describe(
-        "Extensions of Kubernetes manifests: files in templates must have one; these files are parsed.",
+        "Extensions of Kubernetes manifests: files in templates must have one; these files are parsed (except " +
+          "`manifestExclude` and Helm chart templates).",
+      ),
+    manifestExclude: z
+      .array(z.string().min(1))
+      .default(DEFAULT_MANIFEST_EXCLUDE)
+      .describe(
+        "Globs (picomatch, dot files included) of files with a manifest extension that are not Kubernetes manifests " +
+          "and are not parsed (their path is still checked): CI workflows, release tooling, vendored trees. Setting " +
+          "this replaces the defaults.",
+      ),
+    excludeHelmTemplates: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Do not parse Helm chart templates: files under a `templates/` folder at any depth below a folder holding a " +
+          "`Chart.yaml` (Go templates, not YAML until rendered).",
       ),
     scopeSegment: segmentName
       .default("scope")
