@@ -51,7 +51,10 @@ export function isManifestPath(settings: Pick<LayoutConfig, "manifestExtensions"
   return settings.manifestExtensions.some((ext) => path.endsWith(ext));
 }
 
-type ManifestFileSettings = Pick<LayoutConfig, "manifestExtensions" | "manifestExclude" | "excludeHelmTemplates">;
+type ManifestFileSettings = Pick<
+  LayoutConfig,
+  "manifestExtensions" | "manifestExclude" | "excludeHelmTemplates"
+>;
 
 const excludeMatchers = new Map<string, (path: string) => boolean>();
 
@@ -177,7 +180,9 @@ export function evaluateLayout(
       });
       continue;
     }
-    const manifest = isParsedManifest(settings, file.path, input.fileExists) ? parsed.get(file.path) : undefined;
+    const manifest = isParsedManifest(settings, file.path, input.fileExists)
+      ? parsed.get(file.path)
+      : undefined;
     if (!manifest) {
       if (!isParsedManifest(settings, file.path, input.fileExists)) notParsed.push(file.path);
       continue;
