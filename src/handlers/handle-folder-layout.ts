@@ -13,6 +13,7 @@ import type { Octokit, RepoRef } from "../github/types.js";
 import { reportConfigProblems } from "../report/config-report.js";
 import { reportLayout } from "../report/layout-report.js";
 import {
+  contextCandidates,
   evaluateLayout,
   hasUnknownKinds,
   isCrdCandidate,
@@ -24,6 +25,7 @@ import {
 } from "../rules/evaluate-layout.js";
 import { compileLayoutTemplates } from "../rules/layout-templates.js";
 import { MAX_MANIFEST_BYTES } from "../rules/parse-manifests.js";
+import type { RepositoryIdentity } from "../rules/flux-sources.js";
 import { mapConcurrent } from "../util/map-concurrent.js";
 import { pullRequestsToCheck, type PullRequestCheckContext } from "./pull-request-events.js";
 
@@ -74,7 +76,15 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
           ).values(),
         ]
       : [];
-    // 6. Judge, then write the one check run of this SHA.
+    // 6. A Flux Kustomization changed: read its folder's kustomization.yaml (patch lists) and GitRepository files
+    //    (its source), so its path is checked only when the source is this repository on the PR's base branch.
+    const contextFiles = await readFiles(
+      context.octokit,
+      repo,
+      head,
+      contextCandidates(settings, parsed, head.files.keys()),
+    );
+    // 7. Judge, then write the one check run of this SHA.
     const evaluation = evaluateLayout(
       layout.value,
       settings,
@@ -84,6 +94,8 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
         crdManifests,
         directoryExists: (dir) => (head.directories.has(dir) ? true : head.truncated ? null : false),
         fileExists: fileExistsIn(head),
+        contextFiles,
+        repository: repositoryIdentity(context.payload.repository, pr.baseRef),
         title: pr.title,
       },
       parsed,
@@ -154,6 +166,33 @@ async function readCrdFiles(
     async (file) => [file.path, { text: await readBlobText(octokit, repo, file.sha) }] as const,
   );
   return new Map(read);
+}
+
+/** Files of the head tree, by blob SHA, a few at a time (skipping those too large to parse). */
+async function readFiles(
+  octokit: Octokit,
+  repo: RepoRef,
+  head: RepoTree,
+  paths: string[],
+): Promise<Map<string, ManifestContent>> {
+  const entries = paths
+    .map((path) => head.files.get(path))
+    .filter((file) => file !== undefined && (file.size === null || file.size <= MAX_MANIFEST_BYTES));
+  const read = await mapConcurrent(
+    entries,
+    READ_CONCURRENCY,
+    async (file) => [file!.path, { text: await readBlobText(octokit, repo, file!.sha) }] as const,
+  );
+  return new Map(read);
+}
+
+/** Every URL form of the repository the webhook is about, and the branch the PR merges into. */
+function repositoryIdentity(
+  repository: { clone_url?: string; ssh_url?: string; html_url?: string; git_url?: string } | undefined,
+  branch: string,
+): RepositoryIdentity {
+  const urls = [repository?.clone_url, repository?.ssh_url, repository?.html_url, repository?.git_url];
+  return { urls: urls.filter((url): url is string => typeof url === "string"), branch };
 }
 
 /** Whether a file exists at the head commit; null when GitHub cut the tree and it is not in it. */

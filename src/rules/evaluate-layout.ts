@@ -6,6 +6,12 @@ import { sortFindings, type LayoutFinding } from "./layout-finding.js";
 import { checkLayoutPath, type CompiledLayout, type LayoutMatch } from "./layout-templates.js";
 import { MAX_MANIFEST_BYTES, parseManifests, type ParsedManifest } from "./parse-manifests.js";
 import { validateManifestObjects } from "./validate-manifest.js";
+import {
+  collectGitRepositories,
+  isKustomizeFile,
+  kustomizePatchFiles,
+  type RepositoryIdentity,
+} from "./flux-sources.js";
 
 /** A file the PR changes (or, locally, a file of the checkout). */
 export interface LayoutFile {
@@ -26,6 +32,10 @@ export interface LayoutInput {
   directoryExists: (dir: string) => boolean | null;
   /** Whether a file exists at the head commit (to find Helm charts' `Chart.yaml`); null or absent when unknown. */
   fileExists?: (path: string) => boolean | null;
+  /** Unchanged files read for context: GitRepositories (Kustomization sources), kustomization.yaml (patch lists). */
+  contextFiles?: Map<string, ManifestContent>;
+  /** This repository's URLs and the branch under check: Kustomization paths are checked only for its sources. */
+  repository?: RepositoryIdentity | null;
   /** The PR title, for the scope ↔ path rule; null locally. */
   title: string | null;
 }
@@ -150,6 +160,15 @@ export function evaluateLayout(
 ): LayoutEvaluation {
   const findings: LayoutFinding[] = [];
   const kinds = learnKindScopes(settings, [...parsed.values(), ...(input.crdManifests ?? [])]);
+  const context = parseManifestContents(input.contextFiles ?? new Map());
+  const sources = collectGitRepositories([...parsed.values(), ...context.values()]);
+  const patchFiles = new Set<string>();
+  for (const contents of [input.contents, input.contextFiles ?? new Map<string, ManifestContent>()]) {
+    for (const [path, content] of contents) {
+      if (isKustomizeFile(path) && "text" in content)
+        for (const patch of kustomizePatchFiles(path, content.text)) patchFiles.add(patch);
+    }
+  }
   const matches: LayoutMatch[] = [];
   const notParsed: string[] = [];
   let checkedFiles = 0;
@@ -193,6 +212,9 @@ export function evaluateLayout(
         settings,
         kinds,
         directoryExists: input.directoryExists,
+        sources,
+        repository: input.repository ?? null,
+        patchFiles,
       }),
     );
   }
@@ -201,4 +223,45 @@ export function evaluateLayout(
     if (scopeFinding) findings.push(scopeFinding);
   }
   return { findings: sortFindings(findings), checkedFiles, parsedFiles: parsed.size, notParsed };
+}
+
+/**
+ * Unchanged files worth reading when a changed manifest holds a Flux Kustomization: the kustomization.yaml files of
+ * its folder and the two above (they may list it as a patch), and files whose name suggests a GitRepository (its
+ * source: `gotk-sync.yaml`, `*source*`, `*sync*`, `*gitrepositor*`). At most `limit`, nearest first.
+ */
+export function contextCandidates(
+  settings: ManifestFileSettings,
+  changed: Map<string, ParsedManifest>,
+  treeFiles: Iterable<string>,
+  limit = 30,
+): string[] {
+  const folders = new Set<string>();
+  let hasKustomization = false;
+  for (const [path, manifest] of changed) {
+    if (
+      !manifest.objects.some(
+        (o) => groupOf(o.apiVersion) === "kustomize.toolkit.fluxcd.io" && o.kind === "Kustomization",
+      )
+    )
+      continue;
+    hasKustomization = true;
+    const parts = path.split("/").slice(0, -1);
+    for (let depth = parts.length; depth >= Math.max(0, parts.length - 2); depth--)
+      folders.add(parts.slice(0, depth).join("/"));
+  }
+  if (!hasKustomization) return [];
+  const kustomize: string[] = [];
+  const sources: string[] = [];
+  for (const file of treeFiles) {
+    if (changed.has(file)) continue;
+    const slash = file.lastIndexOf("/");
+    if (isKustomizeFile(file) && folders.has(slash < 0 ? "" : file.slice(0, slash))) kustomize.push(file);
+    else if (
+      isParsedManifest(settings, file) &&
+      /gotk-sync|gitrepositor|source|sync/i.test(file.slice(slash + 1))
+    )
+      sources.push(file);
+  }
+  return [...kustomize, ...sources].slice(0, limit);
 }

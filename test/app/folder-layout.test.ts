@@ -164,6 +164,20 @@ describe('"Folder layout" check', () => {
       "",
     ].join("\n");
     const kustomizationPath = "providers/aws/v1/mgmt/namespaced/flux-system/kustomization-web.yaml";
+    // Its source, unchanged: this repository (the payload's SSH URL) on the PR's base branch, read for context.
+    const gitRepository = [
+      "apiVersion: source.toolkit.fluxcd.io/v1",
+      "kind: GitRepository",
+      "metadata:",
+      "  name: main",
+      "  namespace: flux-system",
+      "spec:",
+      `  url: ${payload.repository.ssh_url}`,
+      "  ref:",
+      `    branch: ${payload.pull_request.base.ref}`,
+      "",
+    ].join("\n");
+    const gitRepositoryPath = "providers/aws/v1/mgmt/namespaced/flux-system/gitrepository-main.yaml";
     const unchanged = { path: "features/web/namespaced/deployment.yaml", sha: blobSha("same") };
     const captured = { created: [] as Array<Record<string, any>>, updates: [] as Array<Record<string, any>> };
     mockLayoutCheckRun(gh.api, owner, name, sha, captured);
@@ -176,13 +190,20 @@ describe('"Folder layout" check', () => {
       .get(`/repos/${owner}/${name}/compare/${payload.pull_request.base.ref}...${sha}`)
       .query({ per_page: "1" })
       .reply(200, { merge_base_commit: { sha: "b".repeat(40) }, files: [], commits: [] });
-    mockTree(gh.api, owner, name, "b".repeat(40), [unchanged, { path: "features/web/namespaced/old.yaml" }]);
+    const source = { path: gitRepositoryPath, sha: blobSha(gitRepository), size: gitRepository.length };
+    mockTree(gh.api, owner, name, "b".repeat(40), [
+      unchanged,
+      source,
+      { path: "features/web/namespaced/old.yaml" },
+    ]);
     mockTree(gh.api, owner, name, sha, [
       unchanged,
       { path: kustomizationPath, sha: blobSha(kustomization), size: kustomization.length },
+      source,
       { path: "web/notes.txt" },
     ]);
     mockBlob(gh.api, owner, name, kustomization);
+    mockBlob(gh.api, owner, name, gitRepository);
     await probot.receive({ name: "pull_request", id: "3", payload } as never);
     gh.finish();
 

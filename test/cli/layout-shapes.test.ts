@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, jest, test } from "@jest/globals";
+import { execFileSync } from "node:child_process";
 import { runCli } from "../../src/cli/run-cli.js";
 import { writeShape } from "../helpers/layout-shape.js";
 
@@ -95,5 +96,143 @@ describe("which .yaml files are parsed as manifests (shape of argoproj/argocd-ex
       emitted.mockRestore();
       warned.mockRestore();
     }
+  });
+});
+
+describe("Flux Kustomization paths are checked only for this repository on this branch (shape of fluxcd/flux2-multi-tenancy)", () => {
+  const kustomization = (name: string, path: string, source: string, namespace = "flux-system") =>
+    [
+      "apiVersion: kustomize.toolkit.fluxcd.io/v1",
+      "kind: Kustomization",
+      "metadata:",
+      `  name: ${name}`,
+      `  namespace: ${namespace}`,
+      "spec:",
+      "  interval: 5m",
+      "  sourceRef:",
+      "    kind: GitRepository",
+      `    name: ${source}`,
+      `  path: ${path}`,
+      "  prune: true",
+      "",
+    ].join("\n");
+  const gitRepository = (name: string, url: string, ref: string, namespace = "flux-system") =>
+    [
+      "apiVersion: source.toolkit.fluxcd.io/v1",
+      "kind: GitRepository",
+      "metadata:",
+      `  name: ${name}`,
+      `  namespace: ${namespace}`,
+      "spec:",
+      "  interval: 1m",
+      `  url: ${url}`,
+      "  ref:",
+      `    ${ref}`,
+      "",
+    ].join("\n");
+  const files = {
+    ".github/gitops-release-bot.yml": ANY_PATH,
+    // As `flux bootstrap` writes it: the GitRepository is this repository, on main.
+    "clusters/staging/flux-system/gotk-sync.yaml": `${gitRepository(
+      "flux-system",
+      "ssh://git@github.com/fluxcd/flux2-multi-tenancy",
+      "branch: main",
+    )}---\n${kustomization("flux-system", "./clusters/staging", "flux-system")}`,
+    "clusters/staging/tenants.yaml": kustomization("tenants", "./tenants/staging", "flux-system"),
+    // The one real mistake: a typo in a path of this repository.
+    "clusters/staging/typo.yaml": kustomization("typo", "./tenants/stagin", "flux-system"),
+    // Post-build substitution: the folder is only known on the cluster.
+    "clusters/staging/apps.yaml": kustomization("apps", "./apps/${ENVIRONMENT}", "flux-system"),
+    // Another repository: its paths are not this tree's.
+    "clusters/staging/infrastructure.yaml": `${gitRepository(
+      "platform",
+      "https://github.com/example/platform-infra.git",
+      "branch: main",
+    )}---\n${kustomization("infrastructure", "./infrastructure/staging", "platform")}`,
+    // This repository, but pinned to a tag: not the revision under check.
+    "clusters/staging/pinned.yaml": `${gitRepository(
+      "pinned",
+      "git@github.com:fluxcd/flux2-multi-tenancy.git",
+      "tag: v1.0.0",
+    )}---\n${kustomization("pinned", "./old/folder", "pinned")}`,
+    // tenants/base/dev-team/sync.yaml: this repository's URL, but the tenant's own branch.
+    "tenants/base/dev-team/sync.yaml": `${gitRepository(
+      "dev-team",
+      "https://github.com/fluxcd/flux2-multi-tenancy",
+      "branch: dev-team",
+      "apps",
+    )}---\n${kustomization("dev-team", "./", "dev-team", "apps")}`,
+    "tenants/base/dev-team/kustomization.yaml":
+      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: apps\nresources:\n  - sync.yaml\n",
+    "tenants/staging/kustomization.yaml":
+      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: apps\nresources:\n  - ../base/dev-team\npatches:\n  - path: dev-team-patch.yaml\n",
+    // A patch: only the fields it changes (spec.path of the dev-team repository, no sourceRef).
+    "tenants/staging/dev-team-patch.yaml":
+      "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: dev-team\n  namespace: apps\nspec:\n  path: ./staging\n",
+    // An object without metadata.name is partial too.
+    "tenants/production/partial.yaml":
+      "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nspec:\n  path: ./production\n",
+  };
+
+  const expected = [
+    expect.objectContaining({
+      path: "clusters/staging/apps.yaml",
+      rule: "kustomization-path",
+      severity: "notice",
+      message: expect.stringContaining("post-build substitution"),
+    }),
+    expect.objectContaining({
+      path: "clusters/staging/typo.yaml",
+      rule: "kustomization-path",
+      severity: "error",
+      message: expect.stringContaining("`spec.path: ./tenants/stagin`"),
+    }),
+  ];
+
+  test.each([
+    "ssh://git@github.com/fluxcd/flux2-multi-tenancy",
+    "git@github.com:fluxcd/flux2-multi-tenancy.git",
+    "https://github.com/fluxcd/flux2-multi-tenancy",
+    "https://github.com/FluxCD/flux2-multi-tenancy.git",
+  ])("with --repository-url %s: one error (the typo) and one notice (the substitution)", async (url) => {
+    const { code, findings } = await findingsOf(files, "--repository-url", url, "--branch", "main");
+    expect(findings).toEqual(expected);
+    expect(code).toBe(1);
+  });
+
+  test("on another branch, or for another repository, no path is checked", async () => {
+    const branch = await findingsOf(
+      files,
+      "--repository-url",
+      "https://github.com/fluxcd/flux2-multi-tenancy",
+      "--branch",
+      "dev",
+    );
+    // The substitution notice goes too: that source is not this revision, so there is nothing to verify.
+    expect(branch.findings).toEqual([]);
+    const other = await findingsOf(
+      files,
+      "--repository-url",
+      "https://github.com/example/other",
+      "--branch",
+      "main",
+    );
+    expect(other.findings).toEqual([]);
+  });
+
+  test("the repository and branch come from `git remote` and HEAD when no flag is given", async () => {
+    const shape = writeShape(files);
+    cleanups.push(shape.cleanup);
+    const git = (...args: string[]) => execFileSync("git", ["-C", shape.dir, ...args], { stdio: "ignore" });
+    git("init", "-q", "-b", "main");
+    git("remote", "add", "origin", "git@github.com:fluxcd/flux2-multi-tenancy.git");
+    const out: string[] = [];
+    const code = await runCli(
+      ["layout", shape.dir, "--json"],
+      (t) => out.push(t),
+      () => undefined,
+    );
+    expect((JSON.parse(out.join("\n")) as { findings: JsonFinding[] }).findings).toEqual(expected);
+    expect(code).toBe(1);
   });
 });
