@@ -118,7 +118,7 @@ function checkKustomizationPath(
     return [
       {
         ...at("spec.path"),
-        rule: "kustomization-path",
+        rule: "kustomization-path-unverified",
         severity: "notice",
         message:
           `Flux Kustomization${name} applies \`spec.path: ${specPath}\`, which uses post-build substitution: the ` +

@@ -1,5 +1,9 @@
 import { afterAll, describe, expect, jest, test } from "@jest/globals";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { parseConfig } from "../../src/config/parse-config.js";
+import { checkLayoutPath, compileLayoutTemplates } from "../../src/rules/layout-templates.js";
 import { runCli } from "../../src/cli/run-cli.js";
 import { writeShape } from "../helpers/layout-shape.js";
 
@@ -177,7 +181,7 @@ describe("Flux Kustomization paths are checked only for this repository on this 
   const expected = [
     expect.objectContaining({
       path: "clusters/staging/apps.yaml",
-      rule: "kustomization-path",
+      rule: "kustomization-path-unverified",
       severity: "notice",
       message: expect.stringContaining("post-build substitution"),
     }),
@@ -234,5 +238,73 @@ describe("Flux Kustomization paths are checked only for this repository on this 
     );
     expect((JSON.parse(out.join("\n")) as { findings: JsonFinding[] }).findings).toEqual(expected);
     expect(code).toBe(1);
+  });
+});
+
+describe("docs/layout.md examples", () => {
+  const doc = readFileSync(new URL("../../docs/layout.md", import.meta.url), "utf8");
+  const examples = [...doc.slice(doc.indexOf("## Examples")).matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) =>
+    parse(m[1] as string),
+  );
+
+  test("the fleet-style Flux example fits fluxcd/flux2-kustomize-helm-example's tree (4f1a5b10), every path", () => {
+    const config = parseConfig(examples[0]);
+    expect(config.ok ? [] : config.error).toEqual([]);
+    if (!config.ok) return;
+    const layout = compileLayoutTemplates(config.value.layout);
+    if (!layout.ok) throw new Error("does not compile");
+    // `git ls-tree -r --name-only` of the repository, less .github/ (allowed as a whole).
+    const tree = [
+      ".fluxschema.yml",
+      ".gitignore",
+      ".sourceignore",
+      "LICENSE",
+      "README.md",
+      "apps/base/podinfo/kustomization.yaml",
+      "apps/base/podinfo/namespace.yaml",
+      "apps/base/podinfo/release.yaml",
+      "apps/base/podinfo/repository.yaml",
+      "apps/production/kustomization.yaml",
+      "apps/production/podinfo-values.yaml",
+      "apps/staging/kustomization.yaml",
+      "apps/staging/podinfo-values.yaml",
+      "clusters/production/apps.yaml",
+      "clusters/production/artifacts.yaml",
+      "clusters/production/flux-system/gotk-components.yaml",
+      "clusters/production/flux-system/gotk-sync.yaml",
+      "clusters/production/flux-system/kustomization.yaml",
+      "clusters/production/infrastructure.yaml",
+      "infrastructure/configs/cluster-issuers.yaml",
+      "infrastructure/configs/gateway.yaml",
+      "infrastructure/configs/kustomization.yaml",
+      "infrastructure/controllers/cert-manager.yaml",
+      "infrastructure/controllers/envoy-gateway.yaml",
+      "scripts/validate.sh",
+    ];
+    expect(tree.filter((path) => checkLayoutPath(layout.value, path).kind === "mismatch")).toEqual([]);
+  });
+
+  test("the Argo CD example fits argoproj/argocd-example-apps' shape", () => {
+    const config = parseConfig(examples[1]);
+    expect(config.ok ? [] : config.error).toEqual([]);
+    if (!config.ok) return;
+    const layout = compileLayoutTemplates(config.value.layout);
+    if (!layout.ok) throw new Error("does not compile");
+    const tree = [
+      "README.md",
+      "LICENSE",
+      "guestbook/guestbook-ui-deployment.yaml",
+      "guestbook/guestbook-ui-svc.yaml",
+      "helm-guestbook/Chart.yaml",
+      "helm-guestbook/templates/NOTES.txt",
+      "helm-guestbook/templates/_helpers.tpl",
+      "helm-guestbook/templates/deployment.yaml",
+      "helm-guestbook/values-production.yaml",
+      "helm-guestbook/.helmignore",
+      "kustomize-guestbook/kustomization.yaml",
+      "apps/templates/helm-guestbook.yaml",
+      "jsonnet-guestbook/guestbook-ui.jsonnet",
+    ];
+    expect(tree.filter((path) => checkLayoutPath(layout.value, path).kind === "mismatch")).toEqual([]);
   });
 });
