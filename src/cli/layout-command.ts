@@ -1,17 +1,20 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { compileLayoutTemplates } from "../rules/layout-templates.js";
 import {
   evaluateLayout,
-  isManifestPath,
+  isParsedManifest,
   type LayoutFile,
   type ManifestContent,
 } from "../rules/evaluate-layout.js";
 import { MAX_MANIFEST_BYTES } from "../rules/parse-manifests.js";
+import type { RepositoryIdentity } from "../rules/flux-sources.js";
 import { EXIT, readCliConfig, UsageError } from "./cli-config.js";
 
-export const layoutUsage = "gitops-release-bot layout <dir> [--config <file>] [--json]";
+export const layoutUsage =
+  "gitops-release-bot layout <dir> [--config <file>] [--json] [--repository-url <url>]... [--branch <name>]";
 
 /**
  * `layout`: checks every file of a local checkout (`.git/` ignored) with the rules of the "Folder layout" check.
@@ -21,7 +24,12 @@ export function layoutCommand(args: string[], out: (text: string) => void): numb
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { config: { type: "string" }, json: { type: "boolean", default: false } },
+    options: {
+      config: { type: "string" },
+      json: { type: "boolean", default: false },
+      "repository-url": { type: "string", multiple: true },
+      branch: { type: "string" },
+    },
   });
   if (positionals.length !== 1) throw new UsageError(`expected exactly one folder\nusage: ${layoutUsage}`);
   const dir = path.resolve(positionals[0] ?? ".");
@@ -38,9 +46,11 @@ export function layoutCommand(args: string[], out: (text: string) => void): numb
   for (const file of paths) {
     for (let i = file.indexOf("/"); i >= 0; i = file.indexOf("/", i + 1)) directories.add(file.slice(0, i));
   }
+  const fileSet = new Set(paths);
+  const fileExists = (file: string) => fileSet.has(file);
   const contents = new Map<string, ManifestContent>();
   for (const file of paths) {
-    if (!isManifestPath(settings, file)) continue;
+    if (!isParsedManifest(settings, file, fileExists)) continue;
     const full = path.join(dir, file);
     const size = statSync(full).size;
     contents.set(file, size > MAX_MANIFEST_BYTES ? { tooLarge: size } : { text: readFileSync(full, "utf8") });
@@ -50,6 +60,8 @@ export function layoutCommand(args: string[], out: (text: string) => void): numb
     files,
     contents,
     directoryExists: (d) => directories.has(d),
+    fileExists,
+    repository: repositoryOf(dir, values["repository-url"], values.branch),
     title: null,
   });
 
@@ -98,4 +110,37 @@ function isDirectory(dir: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * This checkout's identity, to tell which Flux GitRepositories are this repository on this branch: the URLs of its
+ * git remotes and HEAD's branch, unless given by `--repository-url` / `--branch`. Not a git checkout: unknown.
+ */
+function repositoryOf(
+  dir: string,
+  urls: string[] | undefined,
+  branch: string | undefined,
+): RepositoryIdentity {
+  const git = (...args: string[]) => {
+    try {
+      // Arguments as an array, no shell: the folder name is user text.
+      return execFileSync("git", ["-C", dir, ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+    } catch {
+      return "";
+    }
+  };
+  const remotes = urls?.length
+    ? urls
+    : [
+        ...new Set(
+          git("remote", "-v")
+            .split("\n")
+            .map((line) => line.split(/\s+/)[1])
+            .filter((url): url is string => Boolean(url)),
+        ),
+      ];
+  return { urls: remotes, branch: branch ?? (git("symbolic-ref", "--short", "-q", "HEAD").trim() || null) };
 }

@@ -15,11 +15,13 @@ import {
   readBlobTexts,
   type BlobText,
   type RepoTree,
+  type TreeFile,
 } from "../github/git-data.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { reportConfigProblems } from "../report/config-report.js";
 import { reportLayout } from "../report/layout-report.js";
 import {
+  contextCandidates,
   evaluateLayout,
   hasUnknownKinds,
   isCrdCandidate,
@@ -30,6 +32,7 @@ import {
 } from "../rules/evaluate-layout.js";
 import { compileLayoutTemplates } from "../rules/layout-templates.js";
 import { MAX_MANIFEST_BYTES, type ParsedManifest } from "../rules/parse-manifests.js";
+import type { RepositoryIdentity } from "../rules/flux-sources.js";
 import { manifestParser } from "../runtime/manifest-parser.js";
 import { pullRequestsToCheck, type PullRequestCheckContext } from "./pull-request-events.js";
 
@@ -71,7 +74,9 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
     const manifests = await readManifests(
       context.octokit,
       repo,
-      files.filter((file) => needsContent(settings, toLayoutFile(file))).map((file) => blobOf(file, head)),
+      files
+        .filter((file) => needsContent(settings, toLayoutFile(file), fileExistsIn(head)))
+        .map((file) => blobOf(file, head)),
     );
     // 5. Custom kinds not known yet: learn their scope from the repository's CRD files.
     const crdManifests = hasUnknownKinds(
@@ -84,7 +89,15 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
           ).parsed.values(),
         ]
       : [];
-    // 6. Judge, then write the one check run of this SHA.
+    // 6. A Flux Kustomization changed: read its folder's kustomization.yaml (patch lists) and GitRepository files
+    //    (its source), so its path is checked only when the source is this repository on the PR's base branch.
+    const contextFiles = await readFiles(
+      context.octokit,
+      repo,
+      head,
+      contextCandidates(settings, manifests.parsed, head.files.keys()),
+    );
+    // 7. Judge, then write the one check run of this SHA.
     const evaluation = evaluateLayout(
       layout.value,
       settings,
@@ -93,6 +106,9 @@ export async function handleFolderLayout(context: PullRequestCheckContext): Prom
         contents: manifests.tooLarge,
         crdManifests,
         directoryExists: (dir) => (head.directories.has(dir) ? true : head.truncated ? null : false),
+        fileExists: fileExistsIn(head),
+        contextFiles,
+        repository: repositoryIdentity(context.payload.repository, pr.baseRef),
         title: pr.title,
       },
       manifests.parsed,
@@ -204,6 +220,41 @@ function binaryFile(path: string): ParsedManifest {
       },
     ],
   };
+}
+
+/** Files of the head tree as text, read in GraphQL batches (skipping those too large to parse). */
+async function readFiles(
+  octokit: Octokit,
+  repo: RepoRef,
+  head: RepoTree,
+  paths: string[],
+): Promise<Map<string, ManifestContent>> {
+  const entries = paths
+    .map((path) => head.files.get(path))
+    .filter((file) => file !== undefined && (file.size === null || file.size <= MAX_MANIFEST_BYTES));
+  const contents = new Map<string, ManifestContent>();
+  for (const batch of blobBatches(entries as TreeFile[])) {
+    const texts = await readBlobTexts(octokit, repo, [...new Set(batch.map((file) => file.sha))]);
+    for (const file of batch) {
+      const text = texts.get(file.sha)?.text;
+      if (typeof text === "string") contents.set(file.path, { text });
+    }
+  }
+  return contents;
+}
+
+/** Every URL form of the repository the webhook is about, and the branch the PR merges into. */
+function repositoryIdentity(
+  repository: { clone_url?: string; ssh_url?: string; html_url?: string; git_url?: string } | undefined,
+  branch: string,
+): RepositoryIdentity {
+  const urls = [repository?.clone_url, repository?.ssh_url, repository?.html_url, repository?.git_url];
+  return { urls: urls.filter((url): url is string => typeof url === "string"), branch };
+}
+
+/** Whether a file exists at the head commit; null when GitHub cut the tree and it is not in it. */
+function fileExistsIn(head: RepoTree): (path: string) => boolean | null {
+  return (path) => (head.files.has(path) ? true : head.truncated ? null : false);
 }
 
 function toLayoutFile(file: ChangedFile): LayoutFile {

@@ -42,6 +42,10 @@ export const LAYOUT_RULES: Record<LayoutRule, { title: string; fix: string }> = 
     title: "Flux Kustomization path does not exist",
     fix: "Point `spec.path` at an existing folder (a typo there silently applies nothing).",
   },
+  "kustomization-path-unverified": {
+    title: "Flux Kustomization path not verified",
+    fix: "Nothing to fix: `spec.path` uses post-build substitution (`${VAR}`), so its folder is only known on the cluster.",
+  },
   "not-parsed": {
     title: "File not parsed",
     fix: "Nothing to do; split very large manifests if they should be checked.",

@@ -24,7 +24,9 @@ export function checkScopePath(
   for (const match of matches) {
     names.add(match.area);
     const values = Object.values(match.segments);
-    for (const value of values.slice(0, -1)) names.add(value);
+    // A `{name**}` segment's value is several folders (`a/b`): each of them names the area.
+    for (const value of values.slice(0, -1))
+      for (const folder of value.split("/")) if (folder) names.add(folder);
   }
   const unmatched = scopes.filter(
     (s) => !settings.scopePathExempt.includes(s) && ![...names].some((name) => namesArea(s, name)),

@@ -1,3 +1,4 @@
+import { compileUserGlob } from "./user-pattern.js";
 import type { LayoutConfig } from "../config/sections/layout.js";
 import { checkScopePath } from "./check-scope-path.js";
 import { groupOf, KindScopes } from "./kubernetes-kinds.js";
@@ -5,6 +6,12 @@ import { sortFindings, type LayoutFinding } from "./layout-finding.js";
 import { checkLayoutPath, type CompiledLayout, type LayoutMatch } from "./layout-templates.js";
 import { MAX_MANIFEST_BYTES, parseManifests, type ParsedManifest } from "./parse-manifests.js";
 import { validateManifestObjects } from "./validate-manifest.js";
+import {
+  collectGitRepositories,
+  isKustomizeFile,
+  kustomizePatchFiles,
+  type RepositoryIdentity,
+} from "./flux-sources.js";
 
 /** A file the PR changes (or, locally, a file of the checkout). */
 export interface LayoutFile {
@@ -23,6 +30,12 @@ export interface LayoutInput {
   /** Other files of the repository that define CustomResourceDefinitions, parsed (see `crdCandidates`). */
   crdManifests?: ParsedManifest[];
   directoryExists: (dir: string) => boolean | null;
+  /** Whether a file exists at the head commit (to find Helm charts' `Chart.yaml`); null or absent when unknown. */
+  fileExists?: (path: string) => boolean | null;
+  /** Unchanged files read for context: GitRepositories (Kustomization sources), kustomization.yaml (patch lists). */
+  contextFiles?: Map<string, ManifestContent>;
+  /** This repository's URLs and the branch under check: Kustomization paths are checked only for its sources. */
+  repository?: RepositoryIdentity | null;
   /** The PR title, for the scope ↔ path rule; null locally. */
   title: string | null;
 }
@@ -35,13 +48,63 @@ export interface LayoutEvaluation {
   notParsed: string[];
 }
 
-/** Whether the check needs this changed file's content: manifests that still exist at the head. */
-export function needsContent(settings: Pick<LayoutConfig, "manifestExtensions">, file: LayoutFile): boolean {
-  return file.status !== "removed" && isManifestPath(settings, file.path);
+/** Whether the check needs this changed file's content: manifests that still exist at the head and are parsed. */
+export function needsContent(
+  settings: ManifestFileSettings,
+  file: LayoutFile,
+  fileExists?: (path: string) => boolean | null,
+): boolean {
+  return file.status !== "removed" && isParsedManifest(settings, file.path, fileExists);
 }
 
 export function isManifestPath(settings: Pick<LayoutConfig, "manifestExtensions">, path: string): boolean {
   return settings.manifestExtensions.some((ext) => path.endsWith(ext));
+}
+
+type ManifestFileSettings = Pick<
+  LayoutConfig,
+  "manifestExtensions" | "manifestExclude" | "excludeHelmTemplates"
+>;
+
+const excludeMatchers = new Map<string, (path: string) => boolean>();
+
+/**
+ * Whether a file is parsed as Kubernetes manifests: it has a manifest extension, matches no `manifestExclude` glob
+ * and is not a Helm chart template (`templates/` below a folder with a `Chart.yaml`: Go templates, which are not YAML
+ * until rendered and would all be false `yaml-syntax` errors).
+ */
+export function isParsedManifest(
+  settings: ManifestFileSettings,
+  path: string,
+  fileExists?: (path: string) => boolean | null,
+): boolean {
+  if (!isManifestPath(settings, path)) return false;
+  const key = JSON.stringify(settings.manifestExclude);
+  let excluded = excludeMatchers.get(key);
+  if (!excluded) {
+    // Globs on RE2, linear in the path (the configuration schema refused any glob that does not compile).
+    const globs = settings.manifestExclude.flatMap((glob) => {
+      const compiled = compileUserGlob(glob);
+      return compiled.ok ? [compiled.pattern] : [];
+    });
+    excluded = (path: string) => globs.some((glob) => glob.test(path));
+    if (excludeMatchers.size > 32) excludeMatchers.clear();
+    excludeMatchers.set(key, excluded);
+  }
+  if (excluded(path)) return false;
+  return !(settings.excludeHelmTemplates && fileExists && isHelmTemplate(path, fileExists));
+}
+
+/** `…/templates/…` with a `Chart.yaml` in a folder above the `templates/` folder (a chart, or a sub-chart). */
+function isHelmTemplate(path: string, fileExists: (path: string) => boolean | null): boolean {
+  const parts = path.split("/");
+  const templatesAt = parts.lastIndexOf("templates", parts.length - 2);
+  if (templatesAt < 0) return false;
+  for (let depth = templatesAt; depth >= 0; depth--) {
+    const folder = parts.slice(0, depth).join("/");
+    if (fileExists(folder ? `${folder}/Chart.yaml` : "Chart.yaml") === true) return true;
+  }
+  return false;
 }
 
 /** Files whose name suggests CustomResourceDefinitions: read them when a changed manifest has an unknown kind. */
@@ -100,6 +163,15 @@ export function evaluateLayout(
 ): LayoutEvaluation {
   const findings: LayoutFinding[] = [];
   const kinds = learnKindScopes(settings, [...parsed.values(), ...(input.crdManifests ?? [])]);
+  const context = parseManifestContents(input.contextFiles ?? new Map());
+  const sources = collectGitRepositories([...parsed.values(), ...context.values()]);
+  const patchFiles = new Set<string>();
+  for (const contents of [input.contents, input.contextFiles ?? new Map<string, ManifestContent>()]) {
+    for (const [path, content] of contents) {
+      if (isKustomizeFile(path) && "text" in content)
+        for (const patch of kustomizePatchFiles(path, content.text)) patchFiles.add(patch);
+    }
+  }
   const matches: LayoutMatch[] = [];
   const notParsed: string[] = [];
   let checkedFiles = 0;
@@ -130,9 +202,11 @@ export function evaluateLayout(
       });
       continue;
     }
-    const manifest = parsed.get(file.path);
+    const manifest = isParsedManifest(settings, file.path, input.fileExists)
+      ? parsed.get(file.path)
+      : undefined;
     if (!manifest) {
-      if (!isManifestPath(settings, file.path)) notParsed.push(file.path);
+      if (!isParsedManifest(settings, file.path, input.fileExists)) notParsed.push(file.path);
       continue;
     }
     findings.push(...manifest.findings);
@@ -141,6 +215,9 @@ export function evaluateLayout(
         settings,
         kinds,
         directoryExists: input.directoryExists,
+        sources,
+        repository: input.repository ?? null,
+        patchFiles,
       }),
     );
   }
@@ -149,4 +226,45 @@ export function evaluateLayout(
     if (scopeFinding) findings.push(scopeFinding);
   }
   return { findings: sortFindings(findings), checkedFiles, parsedFiles: parsed.size, notParsed };
+}
+
+/**
+ * Unchanged files worth reading when a changed manifest holds a Flux Kustomization: the kustomization.yaml files of
+ * its folder and the two above (they may list it as a patch), and files whose name suggests a GitRepository (its
+ * source: `gotk-sync.yaml`, `*source*`, `*sync*`, `*gitrepositor*`). At most `limit`, nearest first.
+ */
+export function contextCandidates(
+  settings: ManifestFileSettings,
+  changed: Map<string, ParsedManifest>,
+  treeFiles: Iterable<string>,
+  limit = 30,
+): string[] {
+  const folders = new Set<string>();
+  let hasKustomization = false;
+  for (const [path, manifest] of changed) {
+    if (
+      !manifest.objects.some(
+        (o) => groupOf(o.apiVersion) === "kustomize.toolkit.fluxcd.io" && o.kind === "Kustomization",
+      )
+    )
+      continue;
+    hasKustomization = true;
+    const parts = path.split("/").slice(0, -1);
+    for (let depth = parts.length; depth >= Math.max(0, parts.length - 2); depth--)
+      folders.add(parts.slice(0, depth).join("/"));
+  }
+  if (!hasKustomization) return [];
+  const kustomize: string[] = [];
+  const sources: string[] = [];
+  for (const file of treeFiles) {
+    if (changed.has(file)) continue;
+    const slash = file.lastIndexOf("/");
+    if (isKustomizeFile(file) && folders.has(slash < 0 ? "" : file.slice(0, slash))) kustomize.push(file);
+    else if (
+      isParsedManifest(settings, file) &&
+      /gotk-sync|gitrepositor|source|sync/i.test(file.slice(slash + 1))
+    )
+      sources.push(file);
+  }
+  return [...kustomize, ...sources].slice(0, limit);
 }

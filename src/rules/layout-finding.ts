@@ -10,6 +10,7 @@ export type LayoutRule =
   | "unknown-kind"
   | "namespace-mismatch"
   | "kustomization-path"
+  | "kustomization-path-unverified"
   | "not-parsed"
   | "scope-path";
 

@@ -1,7 +1,11 @@
-import { compileUserGlob, type UserPattern } from "./user-pattern.js";
-import safeRegex from "safe-regex2";
 import type { LayoutConfig } from "../config/sections/layout.js";
 import { err, ok, type Result } from "../util/result.js";
+import {
+  compileUserGlob,
+  compileUserPattern,
+  USER_PATTERN_SYNTAX,
+  type UserPattern,
+} from "./user-pattern.js";
 
 /** The layout settings the matcher reads. */
 export type LayoutTemplateSettings = Pick<
@@ -46,7 +50,9 @@ export interface LayoutTemplateProblem {
 
 type Part =
   | { kind: "literal"; text: string }
-  | { kind: "segment"; name: string; test: SegmentTest; describe: string };
+  | { kind: "segment"; name: string; test: SegmentTest; describe: string; multi?: false }
+  /** `{name**}` (or an anonymous `**`): zero or more folders; each folder is tested, the value is them joined by `/`. */
+  | { kind: "segment"; name: string; test: SegmentTest; describe: string; multi: true };
 
 /** Tests a segment value, given the values of the segments before it. */
 type SegmentTest = (value: string, earlier: Record<string, string>) => boolean;
@@ -55,7 +61,14 @@ interface CompiledTemplate {
   name: string;
   source: string;
   parts: Part[];
+  /** Index of the `**` part, or -1: a template has at most one, so where each path part belongs is never ambiguous. */
+  multiAt: number;
+  /** The first part when it is a literal folder: only paths starting with it can match. */
+  firstLiteral: string | null;
 }
+
+/** The name under which an anonymous `**` is reported; its value is not a segment of the match. */
+const ANONYMOUS_MULTI = "**";
 
 /** Templates compiled once per configuration: call `matchLayoutPath`/`checkLayoutPath` with it. */
 export interface CompiledLayout {
@@ -78,7 +91,7 @@ const CACHE_SIZE = 32;
 
 /**
  * Compiles the configured templates, segment constraints, allowed globs and name rule once per configuration
- * (memoised by content). Invalid or pathological patterns (catastrophic backtracking) are returned as problems.
+ * (memoised by content). Invalid patterns are returned as problems; regular expressions run on RE2 (linear time).
  */
 export function compileLayoutTemplates(
   settings: LayoutTemplateSettings,
@@ -129,21 +142,41 @@ function compile(settings: LayoutTemplateSettings): Result<CompiledLayout, Layou
     }
     const parts: Part[] = [];
     const seen = new Set<string>();
-    for (const text of texts) {
-      const segment = /^\{([A-Za-z][A-Za-z0-9_]*)\}$/.exec(text);
+    let multiAt = -1;
+    for (const [index, text] of texts.entries()) {
+      const segment = /^\{([A-Za-z][A-Za-z0-9_]*)(\*\*)?\}$|^\*\*$/.exec(text);
       if (!segment) {
         if (/[{}*]/.test(text)) {
           problems.push({
             path: where,
             value: source,
-            message: `${JSON.stringify(text)} is neither a literal folder nor a whole \`{name}\` segment; write e.g. \`clusters/{cluster}\``,
+            message: `${JSON.stringify(text)} is neither a literal folder, a whole \`{name}\` segment nor a \`{name**}\` (or \`**\`) for any number of folders; write e.g. \`clusters/{cluster}\` or \`apps/{path**}/{file}\``,
           });
         }
         parts.push({ kind: "literal", text });
         continue;
       }
-      const segmentName = segment[1] as string;
-      if (seen.has(segmentName)) {
+      const multi = text === "**" || segment[2] !== undefined;
+      const segmentName = text === "**" ? ANONYMOUS_MULTI : (segment[1] as string);
+      if (multi) {
+        if (index === texts.length - 1) {
+          problems.push({
+            path: where,
+            value: source,
+            message: `\`${text}\` stands for folders, but the last part of a template is the file; write e.g. \`${texts.slice(0, -1).concat(text, "{file}").join("/")}\``,
+          });
+        } else if (multiAt >= 0) {
+          problems.push({
+            path: where,
+            value: source,
+            message:
+              "a template has at most one `**` (or `{name**}`) part: with two, which folders belong to which is " +
+              "ambiguous; name the folders between them instead",
+          });
+        }
+        multiAt = index;
+      }
+      if (seen.has(segmentName) && segmentName !== ANONYMOUS_MULTI) {
         problems.push({
           path: where,
           value: source,
@@ -151,9 +184,11 @@ function compile(settings: LayoutTemplateSettings): Result<CompiledLayout, Layou
         });
       }
       const constraint =
-        own[segmentName] !== undefined
-          ? compileConstraint(own[segmentName], ["templates", name, "segments", segmentName], problems)
-          : compileShared(segmentName);
+        segmentName === ANONYMOUS_MULTI
+          ? null
+          : own[segmentName] !== undefined
+            ? compileConstraint(own[segmentName], ["templates", name, "segments", segmentName], problems)
+            : compileShared(segmentName);
       for (const ref of constraint?.refs ?? []) {
         if (!seen.has(ref)) {
           problems.push({
@@ -167,14 +202,22 @@ function compile(settings: LayoutTemplateSettings): Result<CompiledLayout, Layou
         }
       }
       seen.add(segmentName);
-      parts.push({
-        kind: "segment",
-        name: segmentName,
-        test: constraint?.test ?? (() => true),
-        describe: constraint?.describe ?? "",
-      });
+      const test = constraint?.test ?? (() => true);
+      const describe = constraint?.describe ?? "";
+      parts.push(
+        multi
+          ? { kind: "segment", name: segmentName, test, describe, multi: true }
+          : { kind: "segment", name: segmentName, test, describe },
+      );
     }
-    templates.push({ name, source, parts });
+    const first = parts[0];
+    templates.push({
+      name,
+      source,
+      parts,
+      multiAt,
+      firstLiteral: first?.kind === "literal" ? first.text : null,
+    });
   }
 
   const names = compileNames(settings.names, problems);
@@ -250,62 +293,25 @@ function compileSimplePattern(pattern: string): { test: SegmentTest; refs: strin
   };
 }
 
+/**
+ * A user's regular expression (segment constraint, `names`), matched against the whole folder name on RE2
+ * (`compileUserPattern`): linear time whatever the pattern, so none has to be refused as catastrophic.
+ */
 function compileUserRegex(
   pattern: string,
   where: Array<string | number>,
   problems: LayoutTemplateProblem[],
-): RegExp {
-  let regex: RegExp;
-  try {
-    regex = new RegExp(`^(?:${pattern})$`, "u");
-  } catch (error) {
+): { test: (value: string) => boolean } {
+  const compiled = compileUserPattern(pattern, { whole: true });
+  if (!compiled.ok) {
     problems.push({
       path: where,
       value: pattern,
-      message: `not a valid regular expression (${(error as Error).message}); write e.g. \`v[0-9]+\``,
+      message: `${compiled.message.replace(` ${USER_PATTERN_SYNTAX}`, "")} Write e.g. \`v[0-9]+\`, or use a list of values. ${USER_PATTERN_SYNTAX}`,
     });
-    return /$^/;
+    return { test: () => false };
   }
-  if (!safeRegex(regex) || hasRepeatedAlternation(pattern) || /\\[1-9]|\\k</.test(pattern)) {
-    problems.push({
-      path: where,
-      value: pattern,
-      message:
-        "this regular expression can take exponential time on some names (catastrophic backtracking, e.g. nested " +
-        "quantifiers like `(a+)+` or `(a|a)*`); simplify it, e.g. `[a-z0-9-]+`, or use a list of values",
-    });
-    return /$^/;
-  }
-  return regex;
-}
-
-/**
- * safe-regex2 measures star height only; a repeated group with alternatives (`(a|a)*`) can backtrack exponentially
- * too. Segment patterns never need one (a list of values says the same), so such groups are refused outright.
- */
-function hasRepeatedAlternation(pattern: string): boolean {
-  const groups: boolean[] = [];
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i];
-    if (char === "\\") {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (char === "]") inClass = false;
-      continue;
-    }
-    if (char === "[") inClass = true;
-    else if (char === "(") groups.push(false);
-    else if (char === "|" && groups.length) groups[groups.length - 1] = true;
-    else if (char === ")") {
-      const alternates = groups.pop() ?? false;
-      if (groups.length && alternates) groups[groups.length - 1] = true;
-      if (alternates && /^(?:[*+]|\{\d*,\d*\}|\{\d*[2-9]\d*\})/.test(pattern.slice(i + 1))) return true;
-    }
-  }
-  return false;
+  return compiled.pattern;
 }
 
 function compileNames(
@@ -324,23 +330,49 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** Where path part `index` falls in a template, for a path of `length` parts: the template part's index. */
+function templateIndexOf(template: CompiledTemplate, length: number, index: number): number {
+  const { multiAt } = template;
+  if (multiAt < 0 || index < multiAt) return index;
+  const spread = Math.max(0, length - (template.parts.length - 1));
+  return index < multiAt + spread ? multiAt : index - spread + 1;
+}
+
 function literalsAgree(template: CompiledTemplate, parts: string[]): boolean {
-  if (parts.length !== template.parts.length) return false;
-  for (let i = 0; i < parts.length; i++) {
+  const count = template.parts.length;
+  const { multiAt } = template;
+  if (multiAt < 0 ? parts.length !== count : parts.length < count - 1) return false;
+  // After a `**`, template part i sits at path part i + shift (the `**` took shift + 1 folders).
+  const shift = parts.length - count;
+  for (let i = 0; i < count; i++) {
     const part = template.parts[i] as Part;
-    if (part.kind === "literal" && part.text !== parts[i]) return false;
+    if (part.kind === "literal" && part.text !== parts[multiAt < 0 || i < multiAt ? i : i + shift])
+      return false;
   }
   return true;
 }
 
+function partText(part: Part): string {
+  if (part.kind === "literal") return part.text;
+  if (part.multi) return part.name === ANONYMOUS_MULTI ? "**" : `{${part.name}**}`;
+  return `{${part.name}}`;
+}
+
 /** The template (area) and segments of a repository path, or null when no template matches it. */
 export function matchLayoutPath(layout: CompiledLayout, path: string): LayoutMatch | null {
-  const parts = path.split("/");
+  const verdict = matchFirst(layout, path.split("/"));
+  return verdict && { template: verdict.template, area: verdict.area, segments: verdict.segments };
+}
+
+function matchFirst(layout: CompiledLayout, parts: string[]): ({ kind: "match" } & LayoutMatch) | null {
+  const top = parts[0];
   for (const template of layout.templates) {
+    if (template.firstLiteral !== null && template.firstLiteral !== top) continue;
     if (!literalsAgree(template, parts)) continue;
     const attempt = matchTemplate(layout, template, parts);
-    if ("segments" in attempt)
-      return { template: template.name, area: template.name, segments: attempt.segments };
+    if ("segments" in attempt) {
+      return { kind: "match", template: template.name, area: template.name, segments: attempt.segments };
+    }
   }
   return null;
 }
@@ -351,24 +383,22 @@ export function matchLayoutPath(layout: CompiledLayout, path: string): LayoutMat
  */
 export function checkLayoutPath(layout: CompiledLayout, path: string): LayoutPathVerdict {
   const parts = path.split("/");
-  // Fast path: most paths are in place, and only templates whose literal folders agree can match.
-  for (const template of layout.templates) {
-    if (!literalsAgree(template, parts)) continue;
-    const attempt = matchTemplate(layout, template, parts);
-    if ("segments" in attempt) {
-      return { kind: "match", template: template.name, area: template.name, segments: attempt.segments };
-    }
-  }
+  // Fast path: most manifests are in place, and only templates whose literal folders agree can match.
+  const match = matchFirst(layout, parts);
+  if (match) return match;
+  // Most other paths of a real tree are code, docs and CI files that `allowed` lets through: ask it before building
+  // an explanation for every template (that cost 22–100 µs a path).
+  const pattern = layout.isAllowed(path);
+  if (pattern !== null) return { kind: "allowed", pattern };
   const failures: Array<LayoutMismatch & { literal?: string; topLiteral?: string }> = [];
   for (const template of layout.templates) {
     const attempt = matchTemplate(layout, template, parts);
+    // Unreachable (matchFirst tried every template that can match); kept so a verdict is always a mismatch.
     if ("segments" in attempt) {
       return { kind: "match", template: template.name, area: template.name, segments: attempt.segments };
     }
     failures.push(attempt);
   }
-  const pattern = layout.isAllowed(path);
-  if (pattern !== null) return { kind: "allowed", pattern };
   const { literal: _literal, topLiteral: _top, ...mismatch } = closestMismatch(path, parts, failures);
   return { kind: "mismatch", ...mismatch };
 }
@@ -428,30 +458,48 @@ function matchTemplate(
   parts: string[],
 ): { segments: Record<string, string> } | (LayoutMismatch & { literal?: string; topLiteral?: string }) {
   const segments: Record<string, string> = {};
-  const last = template.parts.length - 1;
+  const { multiAt } = template;
+  // A `**` takes as many folders as the path has beyond the template's other parts (at least none).
+  const spread = multiAt < 0 ? 1 : Math.max(0, parts.length - (template.parts.length - 1));
+  const length = template.parts.length - 1 + spread;
+  const last = length - 1;
+  const partAt = (index: number) =>
+    template.parts[templateIndexOf(template, parts.length, Math.min(index, last))] as Part;
+  const rest = (index: number) =>
+    template.parts
+      .slice(templateIndexOf(template, parts.length, index))
+      .map(partText)
+      .join("/");
+  const multiFolders: string[] = [];
   const mismatch = (
     index: number,
     rule: LayoutMismatch["rule"],
     message: string,
     literal?: string,
   ): LayoutMismatch & { literal?: string; topLiteral?: string } => {
-    const part = template.parts[Math.min(index, last)];
+    const part = partAt(index);
     const top = template.parts[0];
     return {
       ...(top?.kind === "literal" ? { topLiteral: top.text } : {}),
       template: template.name,
       index,
       value: parts[index] ?? "",
-      expected: part?.kind === "literal" ? part.text : `{${part?.name ?? ""}}`,
+      expected: partText(part),
       rule,
       message,
       ...(literal !== undefined ? { literal } : {}),
     };
   };
-  for (let i = 0; i < template.parts.length; i++) {
-    const part = template.parts[i] as Part;
+  for (let i = 0; i < length; i++) {
+    const part = partAt(i);
     const value = parts[i];
     const isFile = i === last;
+    if (multiAt >= 0 && i === multiAt + spread) {
+      // Just past the `**`: its folders are all known, and later constraints may refer to them.
+      const multi = template.parts[multiAt] as Part;
+      if (multi.kind === "segment" && multi.name !== ANONYMOUS_MULTI)
+        segments[multi.name] = multiFolders.join("/");
+    }
     // Only failures need the folder above: building it for every part would double the cost of a match.
     const aboveOf = () => parts.slice(0, i).join("/");
     if (value === undefined) {
@@ -459,10 +507,7 @@ function matchTemplate(
         i,
         "layout-path",
         `the file is directly in \`${aboveOf()}/\`, but the ${template.name} layout (\`${template.source}\`) expects ` +
-          `\`${template.parts
-            .slice(i)
-            .map((p) => (p.kind === "literal" ? p.text : `{${p.name}}`))
-            .join("/")}\` below it`,
+          `\`${rest(i)}\` below it`,
         part.kind === "literal" ? part.text : undefined,
       );
     }
@@ -472,10 +517,7 @@ function matchTemplate(
         i + 1,
         "layout-path",
         `\`${value}\` is a file in \`${aboveOf()}/\`, but the ${template.name} layout (\`${template.source}\`) expects ` +
-          `\`${template.parts
-            .slice(i)
-            .map((p) => (p.kind === "literal" ? p.text : `{${p.name}}`))
-            .join("/")}\` there`,
+          `\`${rest(i)}\` there`,
       );
     }
     if (part.kind === "literal") {
@@ -489,7 +531,7 @@ function matchTemplate(
       }
       continue;
     }
-    if (isFile && parts.length > template.parts.length) {
+    if (isFile && parts.length > length) {
       return mismatch(
         i,
         "layout-path",
@@ -508,7 +550,7 @@ function matchTemplate(
       return mismatch(
         i,
         "layout-segment",
-        `\`${value}\` is not an allowed \`{${part.name}}\` in \`${aboveOf()}/\`: it must ${part.describe.replace(
+        `\`${value}\` is not an allowed \`${partText(part)}\`${part.multi ? " folder" : ""} in \`${aboveOf()}/\`: it must ${part.describe.replace(
           /\{([A-Za-z][A-Za-z0-9_]*)\}/g,
           (whole, ref: string) => segments[ref] ?? whole,
         )}` + ` (${template.name} layout: \`${template.source}\`)`,
@@ -535,10 +577,11 @@ function matchTemplate(
       return mismatch(
         i,
         "layout-name",
-        `\`${value}\` (\`{${part.name}}\` in \`${aboveOf()}/\`) ${namesRuleText(layout.namesRule, false)}`,
+        `\`${value}\` (\`${partText(part)}\` in \`${aboveOf()}/\`) ${namesRuleText(layout.namesRule, false)}`,
       );
     }
-    segments[part.name] = value;
+    if (part.multi) multiFolders.push(value);
+    else segments[part.name] = value;
   }
   return { segments };
 }

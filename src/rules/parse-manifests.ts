@@ -31,7 +31,8 @@ export function parseManifests(path: string, text: string): ParsedManifest {
   const encoding = encodingFinding(path, text);
   if (encoding) return { objects: [], findings: [encoding] };
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false });
+  // logLevel "error": the library's warnings (unresolved tags, collection keys) would go to stderr per file.
+  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false, logLevel: "error" });
   const objects: ManifestObject[] = [];
   const findings: LayoutFinding[] = [];
   for (const document of Array.isArray(documents) ? documents : [documents]) {

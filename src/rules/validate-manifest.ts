@@ -4,6 +4,7 @@ import { groupOf, type KindScopes } from "./kubernetes-kinds.js";
 import type { LayoutFinding } from "./layout-finding.js";
 import type { LayoutMatch } from "./layout-templates.js";
 import type { ManifestObject } from "./parse-manifests.js";
+import { kustomizationSource, type GitRepositorySource, type RepositoryIdentity } from "./flux-sources.js";
 
 export type ManifestSettings = Pick<
   LayoutConfig,
@@ -16,6 +17,12 @@ export interface ManifestEnvironment {
   kinds: KindScopes;
   /** Whether a folder exists at the head commit; null when it cannot be known (a truncated tree). */
   directoryExists: (dir: string) => boolean | null;
+  /** Flux GitRepositories among the files read, to resolve a Kustomization's `sourceRef`. */
+  sources?: GitRepositorySource[];
+  /** This repository's URLs and branch; null when unknown (then no Kustomization path can be checked). */
+  repository?: RepositoryIdentity | null;
+  /** Files listed as patches by a kustomization.yaml: partial objects, not judged as objects. */
+  patchFiles?: Set<string>;
 }
 
 /**
@@ -30,11 +37,15 @@ export function validateManifestObjects(
 ): LayoutFinding[] {
   const findings: LayoutFinding[] = [];
   const { settings } = env;
+  // A kustomize patch carries only the fields it changes: its kind, namespace or path say nothing on their own.
+  if (env.patchFiles?.has(file)) return findings;
   const folderScope = match?.segments[settings.scopeSegment];
   const folderNamespace = match?.segments[settings.namespaceSegment];
   for (const object of objects) {
     const scope = env.kinds.scopeOf(object.apiVersion, object.kind);
     if (scope === "build") continue;
+    // No `metadata.name`: a partial object (an inline patch, a generator's input), not something applied as is.
+    if (object.name === null) continue;
     const label = `${object.kind}${object.name ? ` \`${object.name}\`` : ""}`;
     const at = (key: string) => ({ path: file, ...object.positionOf(key) });
 
@@ -83,22 +94,51 @@ export function validateManifestObjects(
     }
 
     const specPath = fluxKustomizationPath(object);
-    if (specPath !== null) {
-      const dir = normaliseSourcePath(specPath);
-      const exists = dir === "" ? true : env.directoryExists(dir);
-      if (exists === false) {
-        findings.push({
-          ...at("spec.path"),
-          rule: "kustomization-path",
-          severity: "error",
-          message:
-            `Flux Kustomization${object.name ? ` \`${object.name}\`` : ""} applies \`spec.path: ${specPath}\`, ` +
-            "which is not a folder of this repository at the PR's head, so it would apply nothing: fix the path.",
-        });
-      }
-    }
+    if (specPath !== null) findings.push(...checkKustomizationPath(object, specPath, env, at));
   }
   return findings;
+}
+
+/**
+ * A Flux Kustomization's `spec.path` is looked up in this repository's tree only when its source is known to be this
+ * repository at the branch under check: another repository, another branch, a tag, or a source not among the files
+ * read would give false "does not exist" errors. A path with post-build substitution (`${ENVIRONMENT}`) cannot be
+ * resolved here: a notice says it was not verified.
+ */
+function checkKustomizationPath(
+  object: ManifestObject,
+  specPath: string,
+  env: ManifestEnvironment,
+  at: (key: string) => { path: string; line: number; column: number },
+): LayoutFinding[] {
+  const source = kustomizationSource(object, env.sources ?? [], env.repository ?? null);
+  const name = object.name ? ` \`${object.name}\`` : "";
+  if (source.kind === "other") return [];
+  if (/\$\{[^}]*\}/.test(specPath)) {
+    return [
+      {
+        ...at("spec.path"),
+        rule: "kustomization-path-unverified",
+        severity: "notice",
+        message:
+          `Flux Kustomization${name} applies \`spec.path: ${specPath}\`, which uses post-build substitution: the ` +
+          "folder is only known on the cluster, so it was not verified.",
+      },
+    ];
+  }
+  if (source.kind === "unknown") return [];
+  const dir = normaliseSourcePath(specPath);
+  if ((dir === "" ? true : env.directoryExists(dir)) !== false) return [];
+  return [
+    {
+      ...at("spec.path"),
+      rule: "kustomization-path",
+      severity: "error",
+      message:
+        `Flux Kustomization${name} applies \`spec.path: ${specPath}\`, which is not a folder of this repository at ` +
+        "the PR's head (its GitRepository is this repository, on this branch), so it would apply nothing: fix the path.",
+    },
+  ];
 }
 
 /** `spec.path` of a Flux Kustomization whose source is a GitRepository (or unspecified), else null. */

@@ -229,6 +229,20 @@ describe('"Folder layout" check', () => {
       "",
     ].join("\n");
     const kustomizationPath = "providers/aws/v1/mgmt/namespaced/flux-system/kustomization-web.yaml";
+    // Its source, unchanged: this repository (the payload's SSH URL) on the PR's base branch, read for context.
+    const gitRepository = [
+      "apiVersion: source.toolkit.fluxcd.io/v1",
+      "kind: GitRepository",
+      "metadata:",
+      "  name: main",
+      "  namespace: flux-system",
+      "spec:",
+      `  url: ${payload.repository.ssh_url}`,
+      "  ref:",
+      `    branch: ${payload.pull_request.base.ref}`,
+      "",
+    ].join("\n");
+    const gitRepositoryPath = "providers/aws/v1/mgmt/namespaced/flux-system/gitrepository-main.yaml";
     const unchanged = { path: "features/web/namespaced/deployment.yaml", sha: blobSha("same") };
     const captured = { created: [] as Array<Record<string, any>>, updates: [] as Array<Record<string, any>> };
     mockLayoutCheckRun(gh.api, owner, name, sha, captured);
@@ -241,13 +255,21 @@ describe('"Folder layout" check', () => {
       .get(`/repos/${owner}/${name}/compare/${payload.pull_request.base.ref}...${sha}`)
       .query({ per_page: "1" })
       .reply(200, { merge_base_commit: { sha: "b".repeat(40) }, files: [], commits: [] });
-    mockTree(gh.api, owner, name, "b".repeat(40), [unchanged, { path: "features/web/namespaced/old.yaml" }]);
+    const source = { path: gitRepositoryPath, sha: blobSha(gitRepository), size: gitRepository.length };
+    mockTree(gh.api, owner, name, "b".repeat(40), [
+      unchanged,
+      source,
+      { path: "features/web/namespaced/old.yaml" },
+    ]);
     mockTree(gh.api, owner, name, sha, [
       unchanged,
       { path: kustomizationPath, sha: blobSha(kustomization), size: kustomization.length },
+      source,
       { path: "web/notes.txt" },
     ]);
+    // The changed Kustomization first, then (its source unknown) the unchanged GitRepository file.
     mockBlobs(gh.api, [kustomization]);
+    mockBlobs(gh.api, [gitRepository]);
     await probot.receive({ name: "pull_request", id: "3", payload } as never);
     gh.finish();
 
@@ -262,21 +284,21 @@ describe('"Folder layout" check', () => {
     ]);
   });
 
-  test("a pathological pattern in the configuration → the check fails and quotes it", async () => {
+  test("a pattern outside RE2 in the configuration → the check fails and quotes it", async () => {
     const { payload, owner, name, sha, gh } = setup();
     const captured = { created: [] as Array<Record<string, any>>, updates: [] as Array<Record<string, any>> };
     mockLayoutCheckRun(gh.api, owner, name, sha, captured);
     mockTitleCheckRun(gh.api, owner, name, sha);
     mockCheckRunList(gh.api, owner, name, sha);
-    mockConfig(gh.api, owner, name, 'layout:\n  segments:\n    version: "(v+)+"\n');
+    mockConfig(gh.api, owner, name, 'layout:\n  segments:\n    version: "(?!v)x"\n');
     mockPullFiles(gh.api, owner, name, payload.number, [{ filename: "README.md" }]);
     await probot.receive({ name: "pull_request", id: "4", payload } as never);
     gh.finish();
     const created = captured.created[0]!;
     expect(created.conclusion).toBe("failure");
     expect(created.output.title).toMatch(/^Invalid configuration/);
-    expect(created.output.summary).toContain('`layout.segments.version`: got `"(v+)+"`');
-    expect(created.output.summary).toContain("catastrophic backtracking");
+    expect(created.output.summary).toContain('`layout.segments.version`: got `"(?!v)x"`');
+    expect(created.output.summary).toContain("RE2 syntax");
   });
 
   test("a clean PR passes with no annotations", async () => {

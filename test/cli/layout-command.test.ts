@@ -37,7 +37,15 @@ async function layout(dir: string, ...extra: string[]) {
 }
 
 async function findingsOf(dir: string) {
-  const { code, out } = await layout(dir, "--json");
+  // The copies have no `.git`: say which repository and branch they are (the GitRepository `main` follows).
+  const { code, out } = await layout(
+    dir,
+    "--json",
+    "--repository-url",
+    "https://github.com/berndonline/k8s-gitops-at-scale.git",
+    "--branch",
+    "main",
+  );
   return { code, findings: (JSON.parse(out) as { findings: JsonFinding[] }).findings };
 }
 
@@ -172,21 +180,22 @@ describe("layout <dir> over the real repository", () => {
       },
     },
     {
+      // Its source, GitRepository flux-system/main, is this repository on branch main.
       name: "a Kustomization pointing at a missing path",
       breakIt: (dir) =>
         edit(
           dir,
-          "providers/aws/v1/mgmt/namespaced/prod-eu-west-1/kustomization-feature-ingress-nginx.yaml",
-          "path: ./features/ingress-nginx",
-          "path: ./features/ingres-nginx",
+          "providers/aws/v1/mgmt/namespaced/non-prod-eu-west-1/kustomization-common.yaml",
+          "path: ./providers/aws/v1/clusters/non-prod/common",
+          "path: ./providers/aws/v1/clusters/non-prod/comon",
         ),
       expected: {
-        path: "providers/aws/v1/mgmt/namespaced/prod-eu-west-1/kustomization-feature-ingress-nginx.yaml",
+        path: "providers/aws/v1/mgmt/namespaced/non-prod-eu-west-1/kustomization-common.yaml",
         line: 8,
         column: 3,
         rule: "kustomization-path",
         severity: "error",
-        message: /`spec\.path: \.\/features\/ingres-nginx`/,
+        message: /`spec\.path: \.\/providers\/aws\/v1\/clusters\/non-prod\/comon`/,
       },
     },
     {
@@ -258,19 +267,19 @@ describe("layout <dir> over the real repository", () => {
     expect(code).toBe(1);
   });
 
-  test("a pathological pattern in the configuration is a usage error (exit 2) quoting the pattern", async () => {
+  test("a pattern outside RE2 in the configuration is a usage error (exit 2) quoting the pattern", async () => {
     const dir = brokenCopy((d) => {
       mkdirSync(path.join(d, ".github"));
       writeFileSync(
         path.join(d, ".github/gitops-release-bot.yml"),
-        'layout:\n  segments:\n    version: "(v+)+x"\n',
+        'layout:\n  segments:\n    version: "(v)\\\\1"\n',
       );
     });
     const { code, err } = await layout(dir);
     expect(code).toBe(2);
     expect(err).toContain("layout.segments.version");
-    expect(err).toContain('"(v+)+x"');
-    expect(err).toContain("catastrophic backtracking");
+    expect(err).toContain('"(v)\\\\1"'); // quoted as JSON
+    expect(err).toContain("RE2 syntax");
   });
 
   test("usage errors exit 2", async () => {
