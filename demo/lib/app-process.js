@@ -143,7 +143,12 @@ export async function startApp(options) {
             `its last output:\n${watched.output().slice(-4000)}`,
         );
       }
-      const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) });
+      // METRICS_TOKEN set: /metrics answers only with the bearer token.
+      const token = options.env?.METRICS_TOKEN;
+      const response = await fetch(`${url}/metrics`, {
+        signal: AbortSignal.timeout(5000),
+        ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+      });
       if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
       return response.text();
     };
