@@ -140,7 +140,8 @@ export function instrumentOctokit(
   octokit.hook.wrap("request", async (request, requestOptions) => {
     const opts = requestOptions as unknown as RequestOptions;
     const method = (opts.method ?? "GET").toUpperCase();
-    const route = String(opts.url ?? "");
+    // GraphQL's URL is absolute on GitHub Enterprise Server (`https://host/api/graphql`): one route for all.
+    const route = /\/graphql$/.test(String(opts.url ?? "")) ? "/graphql" : String(opts.url ?? "");
     const body = (opts as { data?: unknown }).data ?? bodyOf(opts);
     const write = isWrite(method, route, body);
     if (write && dryRun) {
