@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { configSchema } from "../lib/config/schema.js";
-import { RUNTIME_CHOICES, RUNTIME_VARIABLES } from "../lib/runtime/runtime-settings.js";
+import { RUNTIME_CHOICES, RUNTIME_SECRETS, RUNTIME_VARIABLES } from "../lib/runtime/runtime-settings.js";
 
 const schema = {
   ...z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }),
@@ -82,6 +82,9 @@ const reference = [
   ...Object.entries(RUNTIME_CHOICES).map(
     ([name, v]) =>
       `| \`${name}\` | \`${v.default}\` | ${v.choices.map((c) => `\`${c}\``).join(", ")} | ${v.description.replace(/\|/g, "\\|")} |`,
+  ),
+  ...Object.entries(RUNTIME_SECRETS).map(
+    ([name, v]) => `| \`${name}\` | unset | text | ${v.description.replace(/\|/g, "\\|")} |`,
   ),
   "",
 ].join("\n");

@@ -2,6 +2,7 @@ import type { ApplicationFunction } from "probot";
 import { FEATURES, type FeatureName } from "./features.js";
 import type { JobQueue } from "./runtime/job-queue.js";
 import { startRuntime, type Runtime } from "./runtime/start-runtime.js";
+import { checkStartupEnvironment } from "./runtime/startup-checks.js";
 
 export { FEATURES, type FeatureName } from "./features.js";
 
@@ -39,4 +40,18 @@ export function createGitopsReleaseBot(options: AppOptions = {}): ApplicationFun
   };
 }
 
-export default createGitopsReleaseBot({ handleSignals: true, reconcile: true });
+const productionApp = createGitopsReleaseBot({ handleSignals: true, reconcile: true });
+
+/**
+ * The App as `probot run lib/index.js` and the server entry (lib/server.js) load it. Under a bare `probot run` this is
+ * the first code of ours that runs: an unsafe environment (no WEBHOOK_SECRET in production…) stops here, exit 1.
+ */
+const app: ApplicationFunction = (probot, loadOptions) => {
+  const { problems } = checkStartupEnvironment(process.env);
+  if (problems.length) {
+    console.error(`gitops-release-bot cannot start:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    process.exit(1);
+  }
+  return productionApp(probot, loadOptions);
+};
+export default app;

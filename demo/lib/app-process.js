@@ -61,6 +61,9 @@ export function freePort() {
  * @property {string} [logLevel] LOG_LEVEL (default warn)
  * @property {number} [startTimeoutMs] how long to wait for GET /ping (default 20 s)
  * @property {string} [appEntry] the built app (default lib/index.js)
+ * @property {"probot" | "server"} [entry] `probot` (default): `probot run <appEntry>`; `server`: `node lib/server.js`,
+ *   the server entry `npm start` and the container run (it checks the environment before starting Probot)
+ * @property {string[]} [unsetEnv] variables of the default environment to leave out (e.g. `WEBHOOK_SECRET`)
  * @property {Record<string, string>} [env] more variables, e.g. `REDIS_URL`, `RETRY_BASE_SECONDS`,
  *   `JOB_LOCK_SECONDS`, `SHUTDOWN_DEADLINE_SECONDS`, `QUEUE_CONCURRENCY` (docs/configuration.md, "Runtime")
  * @property {number} [port] listen on this port (e.g. the one of a replica being restarted); a free one when unset
@@ -78,6 +81,8 @@ export async function startApp(options) {
   const appEntry = options.appEntry ?? path.join(REPO_ROOT, "lib/index.js");
   if (!existsSync(appEntry)) throw new Error(`${appEntry} is missing: run \`npm run build\` first`);
   const probotBin = path.join(REPO_ROOT, "node_modules/probot/bin/probot.js");
+  const command =
+    options.entry === "server" ? [path.join(REPO_ROOT, "lib/server.js")] : [probotBin, "run", appEntry];
   // The chosen port can be taken between probing and binding: try again on EADDRINUSE.
   for (let attempt = 1; ; attempt++) {
     const port = attempt === 1 && options.port ? options.port : /** @type {number} */ (await freePort());
@@ -98,7 +103,8 @@ export async function startApp(options) {
       LOG_FORMAT: "json",
       ...options.env,
     };
-    const child = spawn(process.execPath, [probotBin, "run", appEntry], {
+    for (const name of options.unsetEnv ?? []) delete (/** @type {Record<string, string>} */ (env)[name]);
+    const child = spawn(process.execPath, command, {
       cwd,
       // probot narrows some variables' types in NodeJS.ProcessEnv; these are plain strings.
       env: /** @type {NodeJS.ProcessEnv} */ (/** @type {unknown} */ (env)),
@@ -137,7 +143,12 @@ export async function startApp(options) {
             `its last output:\n${watched.output().slice(-4000)}`,
         );
       }
-      const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) });
+      // METRICS_TOKEN set: /metrics answers only with the bearer token.
+      const token = options.env?.METRICS_TOKEN;
+      const response = await fetch(`${url}/metrics`, {
+        signal: AbortSignal.timeout(5000),
+        ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+      });
       if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
       return response.text();
     };
@@ -196,6 +207,56 @@ export async function startApp(options) {
       stop,
     };
   }
+}
+
+/**
+ * Starts the app like `startApp` and waits for it to exit on its own (a start-up refusal): its exit code and output.
+ * Fails if it is still running after `timeoutMs` (then it would have served).
+ * @param {AppOptions} options @param {number} [timeoutMs]
+ * @returns {Promise<{ code: number | null; output: string }>}
+ */
+export async function runAppUntilExit(options, timeoutMs = 20_000) {
+  const cwd = mkdtempSync(path.join(tmpdir(), "grb-app-"));
+  const command =
+    options.entry === "server"
+      ? [path.join(REPO_ROOT, "lib/server.js")]
+      : [
+          path.join(REPO_ROOT, "node_modules/probot/bin/probot.js"),
+          "run",
+          options.appEntry ?? path.join(REPO_ROOT, "lib/index.js"),
+        ];
+  /** @type {Record<string, string>} */
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: cwd,
+    NODE_ENV: "production",
+    APP_ID: String(options.appId),
+    PRIVATE_KEY: options.privateKey,
+    WEBHOOK_SECRET: options.webhookSecret,
+    GHE_HOST: options.githubHost,
+    GHE_PROTOCOL: "http",
+    PORT: String(options.port ?? (await freePort())),
+    HOST: "127.0.0.1",
+    NO_SMEE_SETUP: "true",
+    LOG_LEVEL: options.logLevel ?? "warn",
+    LOG_FORMAT: "json",
+    ...options.env,
+  };
+  for (const name of options.unsetEnv ?? []) delete env[name];
+  const child = spawn(process.execPath, command, {
+    cwd,
+    env: /** @type {NodeJS.ProcessEnv} */ (/** @type {unknown} */ (env)),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const watched = superviseChild(child, { workdir: cwd });
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  await watched.exited;
+  clearTimeout(timer);
+  await watched.stop();
+  if (watched.exitSignal() === "SIGKILL") {
+    throw new Error(`the app was still running after ${timeoutMs} ms; its output:\n${watched.output()}`);
+  }
+  return { code: watched.exitCode() ?? null, output: watched.output() };
 }
 
 /**

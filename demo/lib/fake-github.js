@@ -410,7 +410,13 @@ export class FakeGitHub {
 
   /** @param {import("node:http").ServerResponse} res @param {FakeResponse} response */
   #write(res, response) {
-    const headers = { "x-github-media-type": "github.v3; format=json", ...response.headers };
+    // GitHub's rate-limit headers on every answer (the app's metrics read them); never exhausted unless a fault says so.
+    const rateLimit = {
+      "x-ratelimit-limit": "15000",
+      "x-ratelimit-remaining": String(Math.max(1000, 15000 - this.requests.length)),
+      "x-ratelimit-resource": "core",
+    };
+    const headers = { "x-github-media-type": "github.v3; format=json", ...rateLimit, ...response.headers };
     if (response.status === 304) {
       res.writeHead(304, headers);
       res.end();

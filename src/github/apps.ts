@@ -133,3 +133,13 @@ export async function listHookDeliveries(
 export async function redeliverHookDelivery(appOctokit: Octokit, deliveryId: number): Promise<void> {
   await appOctokit.request("POST /app/hook/deliveries/{delivery_id}/attempts", { delivery_id: deliveryId });
 }
+
+/**
+ * Asks GitHub for the App itself with the App's JWT, unconditionally and without retries: an answer proves GitHub
+ * accepts the JWT (readiness). Throws what GitHub answered otherwise.
+ */
+export async function verifyAppCredentials(appOctokit: Octokit, timeoutMs: number): Promise<void> {
+  await appOctokit.request("GET /app", {
+    request: { retries: 0, signal: AbortSignal.timeout(timeoutMs) },
+  });
+}

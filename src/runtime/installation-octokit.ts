@@ -23,6 +23,8 @@ export async function installationOctokit(
   app: Probot,
   installationId: number | undefined,
   pacing: WritePacing,
+  /** The logger of the work this client is for (its request lines carry the delivery's fields). */
+  log: Probot["log"] = app.log,
 ): Promise<Octokit> {
   const appOctokit = await app.auth();
   if (!installationId) return appOctokit;
@@ -36,7 +38,7 @@ export async function installationOctokit(
       const retrying = octokitOptions.retry?.enabled !== false;
       return new Octokit({
         ...octokitOptions,
-        log: app.log.child({ name: "github" }),
+        log: log.child({ name: "github" }),
         throttle: throttled ? pacing.throttleFor(installationId) : { enabled: false },
         ...(retrying ? { retry: { ...octokitOptions.retry, ...pacing.retryOptions() } } : {}),
         auth: { ...octokitOptions.auth, otherOptions, installationId },

@@ -339,7 +339,11 @@ function createSweepMetrics(registry: Registry | undefined) {
  */
 export function startReconciliation(
   app: Probot,
-  options: Omit<ReconcilerOptions, "auth" | "log" | "redis"> & { redisUrl: string | null },
+  options: Omit<ReconcilerOptions, "auth" | "log" | "redis"> & {
+    redisUrl: string | null;
+    /** The clients to use (default: Probot's `app.auth`); the runtime passes its instrumented ones. */
+    auth?: (installationId?: number) => Promise<unknown>;
+  },
 ): { reconciler: Reconciler; stop(): Promise<void> } {
   let redis: Redis | null = null;
   if (options.redisUrl) {
@@ -348,10 +352,10 @@ export function startReconciliation(
       app.log.error({ err: error, source: "redis-reconcile" }, "Redis for reconciliation"),
     );
   }
-  const { redisUrl: _unused, ...rest } = options;
+  const { redisUrl: _unused, auth, ...rest } = options;
   const reconciler = createReconciler({
     ...rest,
-    auth: (installationId) => app.auth(installationId) as Promise<Octokit>,
+    auth: (installationId) => (auth ?? app.auth.bind(app))(installationId) as Promise<Octokit>,
     log: app.log,
     redis,
   });

@@ -16,8 +16,10 @@ export interface RunnerOptions {
   /** Backoff window of the first retry (doubles per attempt, with jitter). */
   retryBaseMs?: number;
   now?: () => number;
-  /** Counts outcomes, for /metrics. */
-  onOutcome?: (outcome: "done" | "retry" | "failed", feature: string) => void;
+  /** Counts outcomes, for /metrics (`seconds`: how long the feature's handlers ran in this attempt). */
+  onOutcome?: (outcome: "done" | "retry" | "failed", feature: string, seconds?: number) => void;
+  /** The context one feature's handlers get (its own logger and client), from the delivery's; default: the same. */
+  forFeature?: (context: Context, feature: string) => Promise<Context>;
 }
 
 /**
@@ -39,24 +41,29 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
     }
     // 2. Every pending feature, each on its own.
     const failures: Array<{ feature: string; failure: FailureClass; error: unknown }> = [];
+    const durations = new Map<string, number>();
     await Promise.all(
       job.features.map(async (name) => {
         const feature = options.features[name];
         if (!feature) return;
+        const started = performance.now();
+        const seconds = () => (performance.now() - started) / 1000;
         try {
-          for (const handle of handlersFor(feature, job.name, job.payload.action)) await handle(context);
-          options.onOutcome?.("done", name);
+          const own = options.forFeature ? await options.forFeature(context, name) : context;
+          for (const handle of handlersFor(feature, job.name, job.payload.action)) await handle(own);
+          options.onOutcome?.("done", name, seconds());
         } catch (error) {
+          durations.set(name, seconds());
           failures.push({ feature: name, failure: classifyFailure(error, now()), error });
         }
       }),
     );
     // 3. Retry the transient ones, report the rest where users look.
-    const outcome = decide(job, attempt, log, failures, job.features);
+    const outcome = decide(job, attempt, log, failures, job.features, durations);
     const retried = outcome.kind === "retry" ? outcome.features : [];
     for (const { feature: name, failure, error } of failures) {
       if (retried.includes(name)) continue;
-      await reportPermanent(context, name, failure, error, job, attempt, log);
+      await reportPermanent(context, name, failure, error, job, attempt, log, durations.get(name));
     }
     return outcome;
   };
@@ -67,6 +74,7 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
     log: Logger,
     failures: Array<{ feature: string; failure: FailureClass; error: unknown }>,
     pending: string[],
+    durations?: Map<string, number>,
   ): AttemptOutcome {
     const at = now();
     // Features that failed for good in earlier attempts keep the delivery "done with failures" to the end.
@@ -96,7 +104,7 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
       delayMs = deadlineAt - at;
     }
     const features = transient.some((f) => f.feature === "*") ? pending : transient.map((f) => f.feature);
-    for (const f of transient) options.onOutcome?.("retry", f.feature);
+    for (const f of transient) options.onOutcome?.("retry", f.feature, durations?.get(f.feature));
     log.warn(
       { features, delayMs, reasons: transient.map((f) => f.failure.reason) },
       `retrying ${features.join(", ")} in ${Math.round(delayMs / 1000)} s`,
@@ -119,8 +127,9 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
     job: DeliveryJob,
     attempt: number,
     log: Logger,
+    seconds?: number,
   ): Promise<void> {
-    options.onOutcome?.("failed", name);
+    options.onOutcome?.("failed", name, seconds);
     const report: PermanentFailure = {
       reason:
         failure.kind === "permanent" ? failure.reason : `${failure.reason}, until the retry deadline passed`,

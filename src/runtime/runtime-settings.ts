@@ -20,6 +20,10 @@ export interface RuntimeSettings {
   redeliverMaxAgeMs: number;
   /** How writes to GitHub are paced (see write-pacing.ts). */
   writePacing: WritePacingMode;
+  /** DRY_RUN=true: reads as usual, every write is logged and not sent. */
+  dryRun: boolean;
+  /** When set, GET /metrics answers only requests with `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
 }
 
 /**
@@ -92,6 +96,20 @@ export const RUNTIME_CHOICES = {
     description:
       "How writes to GitHub are paced. `installation`: a bucket per installation token shaped like GitHub's secondary limits (a burst of 10 writes, then one per second; issues, comments, PRs and releases at most 500 an hour), shared by every replica through Redis when `REDIS_URL` is set, paused for `retry-after` on the first secondary-limit answer. `probot`: Probot's default for installation clients, one write per second per installation. `process`: one write per second for the whole process (or every replica, with Redis), as Probot's webhook contexts have it; for comparisons only.",
   },
+  DRY_RUN: {
+    default: "false",
+    choices: ["false", "true"],
+    description:
+      "`true`: the App reads GitHub as usual and runs every feature, but sends no write (no check run, draft, issue, comment, branch or PR, no redelivery): each write it would make is logged at info level (`DRY_RUN: would …`, with method, route and a summary) and counted in `grb_dry_run_writes_total`. For trying it on an organisation before letting it act.",
+  },
+} as const;
+
+/** Runtime variables that hold free text (a secret: never logged). */
+export const RUNTIME_SECRETS = {
+  METRICS_TOKEN: {
+    description:
+      "When set, `GET /metrics` answers 401 unless the request carries `Authorization: Bearer <token>` (Prometheus: `authorization: { credentials: … }`). `/healthz` and `/readyz` stay open for the kubelet.",
+  },
 } as const;
 
 /** Reads and checks the settings; a bad value stops the start with a message that quotes it. */
@@ -134,5 +152,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv): RuntimeSettings {
     reconcileIntervalMs: number("RECONCILE_INTERVAL_MINUTES"),
     redeliverMaxAgeMs: number("REDELIVER_MAX_AGE_HOURS"),
     writePacing: choice("WRITE_PACING"),
+    dryRun: choice("DRY_RUN") === "true",
+    metricsToken: env.METRICS_TOKEN?.trim() || null,
   };
 }

@@ -1,10 +1,11 @@
-import { closeManifestParser } from "./manifest-parser.js";
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Context, type Probot } from "probot";
-import { Counter, Gauge, Registry } from "prom-client";
+import { Context, type Probot, type ProbotOctokit } from "probot";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { FEATURES, handlersFor, type Feature } from "../features.js";
 import { retryOnlyRepeatableRequests } from "../github/retry-policy.js";
 import { createBullmqQueue } from "./bullmq-queue.js";
+import { closeManifestParser } from "./manifest-parser.js";
 import { configureLocks } from "./configure-locks.js";
 import type { DeliveryJob, JobQueue } from "./job-queue.js";
 import { createMemoryQueue } from "./memory-queue.js";
@@ -14,6 +15,12 @@ import { startReconciliation, type Reconciler } from "./reconcile.js";
 import { guardWebhookRoute } from "./webhook-guard.js";
 import { installationOctokit } from "./installation-octokit.js";
 import { createWritePacing } from "./write-pacing.js";
+import { verifyAppCredentials } from "../github/apps.js";
+import { createGitHubMetrics, instrumentOctokit } from "./octokit-instruments.js";
+import { createCachedCheck } from "./readiness.js";
+
+/** Readiness: GitHub accepted the App's JWT within this long (one `GET /app` per this period at most). */
+const CREDENTIALS_MAX_AGE_MS = 60_000;
 
 export interface RuntimeOptions {
   /** Which features run (default: all). */
@@ -68,25 +75,66 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
   // Writes paced per installation token (WRITE_PACING), shared through Redis when it is configured.
   const pacing = createWritePacing({ mode: settings.writePacing, redisUrl: settings.redisUrl, log: app.log });
   const metrics = createMetrics(queue);
-  queue.start(
-    createDeliveryRunner({
-      features,
-      log: app.log,
-      retryDeadlineMs: settings.retryDeadlineMs,
-      retryBaseMs: settings.retryBaseMs,
-      contextFor: async (job) => {
-        const installationId = (job.payload.installation as { id?: number } | undefined)?.id;
-        const octokit = await installationOctokit(app, installationId, pacing);
-        // A lost answer to a POST or DELETE is retried by the queue (look-up first), never repeated blindly.
-        retryOnlyRepeatableRequests(octokit);
-        const event = { id: job.id, name: job.name, payload: job.payload } as ConstructorParameters<
-          typeof Context
-        >[0];
-        return new Context(event, octokit, app.log.child({ id: job.id, name: job.name }));
-      },
-      onOutcome: (outcome, feature) => metrics.outcomes.inc({ outcome, feature }),
-    }),
-  );
+  if (settings.dryRun) {
+    app.log.warn("DRY_RUN=true: reading GitHub as usual, logging every write instead of sending it");
+  }
+  // Every client: requests by route and status, rate limit left, artifacts written; DRY_RUN stops writes here.
+  const instrument = (octokit: ProbotOctokit, installation: string, log = app.log) =>
+    instrumentOctokit(octokit, { metrics: metrics.github, dryRun: settings.dryRun, log, installation });
+  const appAuth = async (installationId?: number): Promise<ProbotOctokit> =>
+    instrument(
+      (await app.auth(installationId)) as ProbotOctokit,
+      installationId ? String(installationId) : "app",
+    );
+  /** The client and logger of one delivery (and, with `feature`, of one feature's work on it). */
+  const clientFor = async (job: DeliveryJob, feature?: string) => {
+    const installationId = (job.payload.installation as { id?: number } | undefined)?.id;
+    const repository = (job.payload.repository as { full_name?: string } | undefined)?.full_name;
+    // Every line of a delivery's work says which delivery, installation, repository (and feature) it is about.
+    const log = app.log.child({
+      id: job.id,
+      name: job.name,
+      ...(installationId ? { installation: installationId } : {}),
+      ...(repository ? { repository } : {}),
+      ...(feature ? { feature } : {}),
+    });
+    await appAuth(); // the App's own client (JWT), shared: instrumented once
+    const octokit = await installationOctokit(app, installationId, pacing, log);
+    // A lost answer to a POST or DELETE is retried by the queue (look-up first), never repeated blindly.
+    retryOnlyRepeatableRequests(octokit);
+    instrument(octokit, installationId ? String(installationId) : "app", log);
+    const event = { id: job.id, name: job.name, payload: job.payload } as ConstructorParameters<
+      typeof Context
+    >[0];
+    return new Context(event, octokit, log);
+  };
+  const runner = createDeliveryRunner({
+    features,
+    log: app.log,
+    retryDeadlineMs: settings.retryDeadlineMs,
+    retryBaseMs: settings.retryBaseMs,
+    contextFor: (job) => clientFor(job),
+    forFeature: (context, feature) =>
+      clientFor({ id: context.id, name: context.name, payload: context.payload } as DeliveryJob, feature),
+    onOutcome: (outcome, feature, seconds) => {
+      metrics.outcomes.inc({ outcome, feature });
+      if (seconds !== undefined) metrics.durations.observe({ feature, outcome }, seconds);
+    },
+  });
+  queue.start(async (job, attempt) => {
+    const outcome = await runner(job, attempt);
+    const result = outcome.kind === "retry" ? "retry" : outcome.failed?.length ? "failed" : "done";
+    metrics.deliveries.inc({ event: job.name, outcome: result });
+    return outcome;
+  });
+  const credentials = createCachedCheck(async () => verifyAppCredentials((await appAuth()) as never, 5000), {
+    maxAgeMs: CREDENTIALS_MAX_AGE_MS,
+    describe: (error) => {
+      const status = (error as { status?: number }).status;
+      const message = error instanceof Error ? error.message : String(error);
+      return status ? `GitHub refused the App's JWT on GET /app (${status}): ${message}` : message;
+    },
+  });
 
   let draining = false;
   // 1. Receive: turn the delivery into a job for the features that take it, and store it. A failed store throws,
@@ -109,15 +157,22 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
     if (req.method !== "GET") return false;
     if (path === "/healthz") return answer(res, 200, "ok\n");
     if (path === "/readyz") {
+      // Cheap: the queue's counts (one Redis round trip, when configured) and a cached credentials check.
       if (draining) return answer(res, 503, "shutting down\n");
       try {
         await queue.counts();
-        return answer(res, 200, "ready\n");
       } catch (error) {
         return answer(res, 503, `queue unavailable: ${error instanceof Error ? error.message : error}\n`);
       }
+      const github = await credentials.status();
+      if (!github.ok) return answer(res, 503, `GitHub credentials: ${github.reason}\n`);
+      return answer(res, 200, "ready\n");
     }
     if (path === "/metrics") {
+      if (settings.metricsToken && !bearerMatches(req, settings.metricsToken)) {
+        res.setHeader("www-authenticate", 'Bearer realm="metrics"');
+        return answer(res, 401, "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>\n");
+      }
       try {
         return answer(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
       } catch (error) {
@@ -137,6 +192,7 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
         redisUrl: settings.redisUrl,
         queueIsLocal: !settings.redisUrl,
         registry: metrics.registry,
+        auth: appAuth,
       })
     : null;
 
@@ -214,6 +270,14 @@ export function jobOf(
   return { id: context.id, name: context.name, payload, features: names, receivedAt: Date.now() };
 }
 
+/** Whether the request carries `Authorization: Bearer <token>` (compared in constant time). */
+function bearerMatches(req: IncomingMessage, token: string): boolean {
+  const given = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim() ?? "";
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function answer(res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8"): true {
   res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
   res.end(body);
@@ -224,6 +288,20 @@ function createMetrics(queue: JobQueue) {
   const registry = new Registry();
   return {
     registry,
+    github: createGitHubMetrics(registry),
+    deliveries: new Counter({
+      name: "grb_deliveries_total",
+      help: "Delivery attempts by event and outcome: done, failed (a feature failed for good and reported it), retry (transient failure, retried later)",
+      labelNames: ["event", "outcome"],
+      registers: [registry],
+    }),
+    durations: new Histogram({
+      name: "grb_feature_duration_seconds",
+      help: "How long one feature's handlers ran on one delivery attempt, by feature and outcome",
+      labelNames: ["feature", "outcome"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
     received: new Counter({
       name: "grb_deliveries_received_total",
       help: "Webhook deliveries stored as jobs, by event",
