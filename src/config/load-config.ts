@@ -3,6 +3,7 @@ import deepmerge from "deepmerge";
 import { memoizeForEvent } from "../util/event-memo.js";
 import { err, type Result } from "../util/result.js";
 import { readDefaultBranchConfig } from "../github/contents.js";
+import { decideActivation, type Activation } from "../rules/activation.js";
 import type { Config } from "./schema.js";
 import { parseConfig, type ConfigProblem } from "./parse-config.js";
 
@@ -22,16 +23,38 @@ export function loadConfig(
 ): Promise<Result<Config, ConfigProblem[]>> {
   return memoizeForEvent(context.payload, "config", async () => {
     let raw: unknown;
-    const installation = (context.payload as { installation?: { id?: number } }).installation;
     try {
-      // Read conditionally and remembered per installation (see readDefaultBranchConfig).
-      raw = await readDefaultBranchConfig(context.octokit, context.repo(), installation?.id ?? null);
+      raw = (await readConfigFiles(context)).config;
     } catch (error) {
       const problem = configReadProblem(error);
       if (!problem) throw error;
       return err([problem]);
     }
     return parseConfig(raw ?? {});
+  });
+}
+
+/**
+ * Whether the bot works on the event's repository (opt-in, see `decideActivation`), from the same memoised read as
+ * `loadConfig`: an inactive repository costs its configuration look-up and nothing else. A file that cannot be
+ * parsed keeps the repository active, so that its checks report the problem.
+ */
+export function loadActivation(context: Pick<Context, "octokit" | "payload" | "repo">): Promise<Activation> {
+  return memoizeForEvent(context.payload, "activation", async () => {
+    try {
+      return decideActivation(context.repo(), (await readConfigFiles(context)).files);
+    } catch (error) {
+      if (!configReadProblem(error)) throw error;
+      return { active: true, reason: "unreadable" } as const;
+    }
+  });
+}
+
+/** The configuration files of the default branch, read once per delivery (conditionally, see readDefaultBranchConfig). */
+function readConfigFiles(context: Pick<Context, "octokit" | "payload" | "repo">) {
+  return memoizeForEvent(context.payload, "config-files", () => {
+    const installation = (context.payload as { installation?: { id?: number } }).installation;
+    return readDefaultBranchConfig(context.octokit, context.repo(), installation?.id ?? null);
   });
 }
 

@@ -2,6 +2,7 @@ import { composeConfigGet } from "@probot/octokit-plugin-config";
 import { configReadProblem, mergeConfigFiles } from "../config/load-config.js";
 import { parseConfig, type ConfigProblem } from "../config/parse-config.js";
 import { CONFIG_PATH, type Config } from "../config/schema.js";
+import type { ConfigFileRead } from "../rules/activation.js";
 import { LruCache } from "../util/lru-cache.js";
 import { err, type Result } from "../util/result.js";
 import { statusOf, type Octokit, type RepoRef } from "./types.js";
@@ -91,20 +92,24 @@ interface ConfigEndpoint {
 /**
  * The configuration on the default branch, read like Probot's `context.config` (the repository's file, else the
  * organization's `.github` repository; `_extends` followed, lists replaced), with every file read conditionally
- * (see `configCache`). Returns the merged object, or null when no file exists anywhere. Invalid YAML is thrown as
- * the config plugin's error (`configReadProblem` turns it into a problem).
+ * (see `configCache`). Returns the merged object (null when no file exists anywhere) and the files read, in order
+ * (the repository's own first: whether it exists decides opt-in). Invalid YAML is thrown as the config plugin's
+ * error (`configReadProblem` turns it into a problem).
  */
 export async function readDefaultBranchConfig(
   octokit: Octokit,
   repo: RepoRef,
   installationId: number | null,
-): Promise<Record<string, unknown> | null> {
+): Promise<{ config: Record<string, unknown> | null; files: ConfigFileRead[] }> {
   const request = installationId === null ? octokit.request : cachedRequest(octokit, installationId);
   const { config, files } = await composeConfigGet(
     { request } as unknown as Parameters<typeof composeConfigGet>[0],
     { ...repo, path: CONFIG_PATH, defaults: (configs) => mergeConfigFiles(configs) },
   );
-  return files.some((file) => file.config !== null) ? (config as Record<string, unknown>) : null;
+  return {
+    config: files.some((file) => file.config !== null) ? (config as Record<string, unknown>) : null,
+    files: files.map((file) => ({ owner: file.owner, repo: file.repo, config: file.config ?? null })),
+  };
 }
 
 /** `octokit.request` for the config plugin's file reads, with ETags and the `.github` miss memo. */

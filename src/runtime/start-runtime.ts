@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Context, type Probot } from "probot";
 import { Counter, Gauge, Registry } from "prom-client";
+import { loadActivation } from "../config/load-config.js";
 import { FEATURES, handlersFor, type Feature } from "../features.js";
 import { retryOnlyRepeatableRequests } from "../github/retry-policy.js";
 import { createBullmqQueue } from "./bullmq-queue.js";
@@ -84,6 +85,7 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
         return new Context(event, octokit, app.log.child({ id: job.id, name: job.name }));
       },
       onOutcome: (outcome, feature) => metrics.outcomes.inc({ outcome, feature }),
+      isActive: async (context) => (await loadActivation(context)).active,
     }),
   );
 
