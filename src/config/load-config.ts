@@ -22,15 +22,8 @@ export function loadConfig(
   context: Pick<Context, "octokit" | "payload" | "repo">,
 ): Promise<Result<Config, ConfigProblem[]>> {
   return memoizeForEvent(context.payload, "config", async () => {
-    let raw: unknown;
-    try {
-      raw = (await readConfigFiles(context)).config;
-    } catch (error) {
-      const problem = configReadProblem(error);
-      if (!problem) throw error;
-      return err([problem]);
-    }
-    return parseConfig(raw ?? {});
+    const read = await readConfigFiles(context);
+    return "problem" in read ? err([read.problem]) : parseConfig(read.config ?? {});
   });
 }
 
@@ -39,22 +32,31 @@ export function loadConfig(
  * `loadConfig`: an inactive repository costs its configuration look-up and nothing else. A file that cannot be
  * parsed keeps the repository active, so that its checks report the problem.
  */
-export function loadActivation(context: Pick<Context, "octokit" | "payload" | "repo">): Promise<Activation> {
-  return memoizeForEvent(context.payload, "activation", async () => {
-    try {
-      return decideActivation(context.repo(), (await readConfigFiles(context)).files);
-    } catch (error) {
-      if (!configReadProblem(error)) throw error;
-      return { active: true, reason: "unreadable" } as const;
-    }
-  });
+export async function loadActivation(
+  context: Pick<Context, "octokit" | "payload" | "repo">,
+): Promise<Activation> {
+  const read = await readConfigFiles(context);
+  return "problem" in read
+    ? { active: true, reason: "unreadable" }
+    : decideActivation(context.repo(), read.files);
 }
 
-/** The configuration files of the default branch, read once per delivery (conditionally, see readDefaultBranchConfig). */
-function readConfigFiles(context: Pick<Context, "octokit" | "payload" | "repo">) {
-  return memoizeForEvent(context.payload, "config-files", () => {
+/**
+ * The configuration files of the default branch, read once per delivery (conditionally, see readDefaultBranchConfig);
+ * a file that cannot be parsed is a problem (remembered for the delivery like a file), API failures are thrown.
+ */
+function readConfigFiles(
+  context: Pick<Context, "octokit" | "payload" | "repo">,
+): Promise<Awaited<ReturnType<typeof readDefaultBranchConfig>> | { problem: ConfigProblem }> {
+  return memoizeForEvent(context.payload, "config-files", async () => {
     const installation = (context.payload as { installation?: { id?: number } }).installation;
-    return readDefaultBranchConfig(context.octokit, context.repo(), installation?.id ?? null);
+    try {
+      return await readDefaultBranchConfig(context.octokit, context.repo(), installation?.id ?? null);
+    } catch (error) {
+      const problem = configReadProblem(error);
+      if (!problem) throw error;
+      return { problem };
+    }
   });
 }
 

@@ -35,18 +35,33 @@ export async function readConfigAtRef(
   repo: RepoRef,
   ref: string,
 ): Promise<Result<Config, ConfigProblem[]>> {
+  return (await readConfigFilesAtRef(octokit, repo, ref)).config;
+}
+
+/**
+ * `readConfigAtRef`, with the files it read (the repository's own first; an empty list when the file could not be
+ * parsed): whether the repository's own file exists decides opt-in (`decideActivation`).
+ */
+export async function readConfigFilesAtRef(
+  octokit: Octokit,
+  repo: RepoRef,
+  ref: string,
+): Promise<{ config: Result<Config, ConfigProblem[]>; files: ConfigFileRead[] | null }> {
   try {
-    const { config } = await octokit.config.get({
+    const { config, files } = await octokit.config.get({
       ...repo,
       path: CONFIG_PATH,
       branch: ref,
       defaults: (configs) => mergeConfigFiles(configs),
     });
-    return parseConfig(config);
+    return {
+      config: parseConfig(config),
+      files: files.map((file) => ({ owner: file.owner, repo: file.repo, config: file.config ?? null })),
+    };
   } catch (error) {
     const problem = configReadProblem(error);
     if (!problem) throw error;
-    return err([problem]);
+    return { config: err([problem]), files: null };
   }
 }
 
