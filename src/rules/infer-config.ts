@@ -104,13 +104,9 @@ const SCOPE_FOLDERS = new Set(["namespaced", "non-namespaced"]);
 /** One template per top-level folder and depth of its manifests; everything else allowed by path. */
 function inferLayout(paths: readonly string[], manifests: readonly string[]): Record<string, unknown> {
   const byArea = new Map<string, Map<number, string[][]>>();
-  const rootManifests: string[] = [];
   for (const path of manifests) {
     const parts = path.split("/");
-    if (parts.length === 1) {
-      rootManifests.push(path);
-      continue;
-    }
+    if (parts.length === 1) continue; // a manifest at the root: no template, a finding
     const area = parts[0]!;
     const depths = byArea.get(area) ?? new Map<number, string[][]>();
     byArea.set(area, depths);
@@ -126,14 +122,18 @@ function inferLayout(paths: readonly string[], manifests: readonly string[]): Re
     }
     const base = templateName(area);
     const stem = segmentStem(area);
-    for (const depth of [...depths.keys()].sort((a, b) => a - b)) {
+    // A depth with a single manifest, while the folder has manifests at other depths, is an outlier (a misplaced
+    // file): it gets no template, so the check reports it instead of the layout absorbing it.
+    const regular = [...depths.keys()].filter((depth) => depths.get(depth)!.length >= 2);
+    const kept = regular.length ? regular : [...depths.keys()];
+    for (const depth of kept.sort((a, b) => a - b)) {
       const rows = depths.get(depth)!;
       const segments = Array.from({ length: depth }, (_, i) => {
         const values = new Set(rows.map((row) => row[i]!));
         if ([...values].every((v) => SCOPE_FOLDERS.has(v))) return "{scope}";
         return `{${i === 0 ? stem : `${stem}_${i + 1}`}}`;
       });
-      const name = depths.size === 1 || depth === Math.min(...depths.keys()) ? base : `${base}-${depth}`;
+      const name = depth === Math.min(...kept) ? base : `${base}-${depth}`;
       templates[name] = [area, ...segments, "{file}"].join("/");
     }
   }
@@ -142,18 +142,20 @@ function inferLayout(paths: readonly string[], manifests: readonly string[]): Re
     ...defaultLayout(),
     templates,
     segments: {},
-    allowed: [...DEFAULT_LAYOUT_ALLOWED, ...irregular, ...rootManifests],
+    allowed: [...DEFAULT_LAYOUT_ALLOWED, ...irregular],
   });
+  // Other files are allowed where they are; manifests outside every template (at the root, or outliers) are not:
+  // they are the findings a human decides about.
   const extra: string[] = [...irregular];
-  const loose: string[] = [...rootManifests];
+  const loose: string[] = [];
   const isManifest = new Set(manifests);
   if (compiled.ok) {
     for (const path of paths) {
-      if (compiled.value.isAllowed(path) !== null) continue;
+      if (compiled.value.isAllowed(path) !== null || isManifest.has(path)) continue;
       const parts = path.split("/");
       if (parts.length > 1 && !byArea.has(parts[0]!)) {
         if (!extra.includes(`${parts[0]}/**`)) extra.push(`${parts[0]}/**`);
-      } else if (!(isManifest.has(path) && matchesTemplate(templates, path))) loose.push(path);
+      } else loose.push(path);
     }
   }
   const allowed = [...DEFAULT_LAYOUT_ALLOWED, ...extra, ...collapse(loose)];
