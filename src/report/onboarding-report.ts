@@ -93,6 +93,6 @@ export function onboardingBody(
     "- **Not wanted?** Close this pull request without merging: the bot remembers it and never opens it again. " +
       "Removing the repository from the App's installation also stops it.",
     `- Organisations can turn the bot on for many repositories at once from the \`${ORG_CONFIG_REPO}\` repository's ` +
-      `\`${CONFIG_PATH}\` (\`repositories: [\"platform-*\"]\`).`,
+      `\`${CONFIG_PATH}\` (\`repositories: ["platform-*"]\`).`,
   ].join("\n");
 }

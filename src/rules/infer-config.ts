@@ -184,14 +184,6 @@ function collapse(paths: string[]): string[] {
   ];
 }
 
-function matchesTemplate(templates: Record<string, string>, path: string): boolean {
-  const parts = path.split("/");
-  return Object.values(templates).some((template) => {
-    const t = template.split("/");
-    return t.length === parts.length && t.every((part, i) => part.startsWith("{") || part === parts[i]);
-  });
-}
-
 /** Whether the folder and file names of a manifest area are DNS labels (else `names: any`). */
 function namesFit(path: string, byArea: Map<string, unknown>): boolean {
   const parts = path.split("/");

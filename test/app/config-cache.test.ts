@@ -2,13 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
 import { configCacheClock, ORG_CONFIG_MISS_TTL_MS } from "../../src/github/contents.js";
 import { createTestApp } from "../helpers/test-app.js";
-import {
-  mockAbsentConfig,
-  mockCreateCheckRun,
-  mockGitHub,
-  mockNoConfig,
-  resetNock,
-} from "../helpers/mock-github.js";
+import { mockAbsentConfig, mockCreateCheckRun, mockGitHub, resetNock } from "../helpers/mock-github.js";
 import { examplePayload } from "../helpers/webhooks.js";
 
 const RAW = { "content-type": "application/vnd.github.v3.raw; charset=utf-8" };
