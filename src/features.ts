@@ -9,6 +9,7 @@ import { handlePromoteCommand, handleReleasePublished } from "./handlers/handle-
 import { handleSquashAudit } from "./handlers/handle-squash-audit.js";
 import { handleSquashTitle, SQUASH_TITLE_CHECK } from "./handlers/handle-squash-title.js";
 import { handleTagPush } from "./handlers/handle-tag-push.js";
+import { handleOnboarding, isOnboardingPullEvent, ONBOARDING_EVENTS } from "./handlers/handle-onboarding.js";
 import { PULL_REQUEST_EVENTS, RERUN_EVENTS } from "./handlers/pull-request-events.js";
 import { failureIssue, reportFailedCheck, type PermanentFailure } from "./report/failure-report.js";
 
@@ -21,6 +22,12 @@ type Handler = (context: any) => Promise<void>;
 export interface Feature {
   /** `event` or `event.action` names, and the handler each runs. */
   on: Array<{ events: readonly string[]; handle: Handler }>;
+  /**
+   * Opt-in: in a repository that has not opted in (no configuration file, see `loadActivation`), the runtime runs only
+   * the features whose `whenInactive` accepts the delivery, decided from the payload alone (so an inactive repository
+   * costs its configuration look-up and nothing else). Default: never.
+   */
+  whenInactive?: (payload: Record<string, unknown>) => boolean;
   /** Makes a failure that retrying cannot fix visible where this feature's users look. */
   reportFailure: (context: Context, failure: PermanentFailure) => Promise<void>;
 }
@@ -57,6 +64,8 @@ export const FEATURES = {
   },
   configCheck: {
     on: [{ events: PULL_REQUEST_CHECK_EVENTS, handle: handleConfigCheck }],
+    // The onboarding PR adds the file to a repository that is not active yet: it still gets its Config check.
+    whenInactive: isOnboardingPullEvent,
     reportFailure: onCheckRun(CONFIG_CHECK),
   },
   folderLayout: {
@@ -84,6 +93,12 @@ export const FEATURES = {
       { events: ["issue_comment.created"], handle: handlePromoteCommand },
     ],
     reportFailure: inIssue("promotion", "open the promotion pull request"),
+  },
+  onboarding: {
+    // Installation events name no single repository: the opt-in gate does not apply; the handler checks each one.
+    on: [{ events: ONBOARDING_EVENTS, handle: handleOnboarding }],
+    // Nowhere in a repository to say it (it is not active): the runner's log line is the report.
+    reportFailure: async () => undefined,
   },
 } satisfies Record<string, Feature>;
 

@@ -51,6 +51,9 @@ import {
  * @typedef {object} FakeGitHubOptions
  * @property {string} [owner] repository owner (default: the fixture's `berndonline`)
  * @property {string} [repo] repository name (default: `k8s-gitops-at-scale`)
+ * @property {string | null} [orgConfig] the organization's `.github` repository's `.github/gitops-release-bot.yml`
+ *   (org-level opt-in); default: a file listing this repository under `repositories`, so that the bot is on for it
+ *   as a platform team would set it up; null: no such file (404), the repository is not opted in
  * @property {number} [appId] the GitHub App id the JWTs must carry
  * @property {string} [appPublicKey] PEM; when given, app JWTs are verified with it (RS256)
  * @property {string} [appSlug]
@@ -137,6 +140,12 @@ export class FakeGitHub {
       ...options.settings,
     };
     this.port = 0;
+    /** The organization's `.github` configuration file (org-level opt-in), or null (404). */
+    this.orgConfig =
+      options.orgConfig === undefined ? `repositories:\n  - ${this.repo.name}\n` : options.orgConfig;
+    /** Other repositories of the same owner and installation (`addRepository`), by lower-case name. */
+    /** @type {Map<string, FakeGitHub>} */
+    this.siblings = new Map();
     /** @type {Map<number, PullState>} */
     this.pulls = new Map();
     /** @type {Map<number, IssueState>} */
@@ -246,7 +255,57 @@ export class FakeGitHub {
   }
 
   /** Deletes the git repository's folder (bound, so it can be an exit handler). */
-  removeRepository = () => this.git.cleanup();
+  removeRepository = () => {
+    this.git.cleanup();
+    for (const sibling of this.siblings.values()) sibling.git.cleanup();
+  };
+
+  /**
+   * A second repository of the same owner in the installation, from `files` (one initial commit on `main`), with its
+   * own git storage, pull requests and check runs, served by this stand-in's server under `/repos/<owner>/<name>`.
+   * It shares this stand-in's tokens, request log and outbox (its events are delivered like this repository's).
+   * @param {string} name @param {Record<string, string>} files path → content
+   */
+  addRepository(name, files) {
+    const date = "2024-05-01T09:00:00+00:00";
+    const person = { name: this.repo.owner, email: `${this.repo.owner}@users.noreply.fake`, date };
+    const sha = createHash("sha1").update(`${name}:initial`).digest("hex");
+    const built = buildHistoryRepo({
+      checkout: false,
+      history: {
+        refs: { "refs/heads/main": sha },
+        commits: [
+          {
+            sha,
+            parents: [],
+            author: person,
+            committer: person,
+            subject: "Initial commit",
+            body: "",
+            changes: Object.entries(files).map(([path, content]) => ({ status: "A", path, content })),
+          },
+        ],
+      },
+    });
+    const sibling = new FakeGitHub(
+      {
+        appId: this.appId,
+        installationId: this.installationId,
+        owner: this.repo.owner,
+        repo: name,
+        orgConfig: null,
+      },
+      built,
+    );
+    sibling.git.run(["config", "core.bare", "true"]).catch(() => undefined);
+    sibling.port = this.port;
+    sibling.tokens = this.tokens;
+    sibling.requests = this.requests;
+    sibling.outbox = this.outbox;
+    sibling.publicKey = this.publicKey;
+    this.siblings.set(name.toLowerCase(), sibling);
+    return sibling;
+  }
 
   // ---------------------------------------------------------------- request handling
 
@@ -432,7 +491,10 @@ export class FakeGitHub {
     }
   }
 
-  /** @param {string} method @param {string} pathname */
+  /**
+   * @param {string} method @param {string} pathname
+   * @returns {{ route: import("./fake-github-routes.js").Route; params: Record<string, string> } | null}
+   */
   #match(method, pathname) {
     for (const route of this.routes) {
       if (route.method !== method) continue;
@@ -444,11 +506,41 @@ export class FakeGitHub {
         params[name] = decodeURIComponent(m[i + 1] ?? "");
       });
       if (params.owner !== undefined && !this.#isOurRepo(params.owner, params.repo ?? "")) {
+        const owner = params.owner.toLowerCase() === this.repo.owner.toLowerCase();
+        const repo = (params.repo ?? "").toLowerCase();
+        if (owner && repo === ".github" && route.template === "/repos/:owner/:repo/contents/*path") {
+          return { route: this.#orgConfigRoute(route), params };
+        }
+        const sibling = owner ? this.siblings.get(repo) : undefined;
+        if (sibling) return sibling.#match(method, pathname);
         throw new HttpError(404, "Not Found");
       }
       return { route, params };
     }
     return null;
+  }
+
+  /**
+   * The organization's `.github` repository holds one file: `.github/gitops-release-bot.yml` (org-level opt-in).
+   * @param {import("./fake-github-routes.js").Route} contents the contents route, whose template and auth it keeps
+   * @returns {import("./fake-github-routes.js").Route}
+   */
+  #orgConfigRoute(contents) {
+    return {
+      ...contents,
+      handler: async (ctx) => {
+        if (this.orgConfig === null || ctx.params.path !== ".github/gitops-release-bot.yml") {
+          throw new HttpError(404, "Not Found");
+        }
+        const raw = /application\/vnd\.github(\.v3)?\.raw/.test(String(ctx.headers.accept ?? ""));
+        if (!raw) throw new HttpError(415, "the stand-in serves the organization's file raw only");
+        return {
+          status: 200,
+          raw: Buffer.from(this.orgConfig),
+          headers: { "content-type": "application/vnd.github.v3.raw; charset=utf-8" },
+        };
+      },
+    };
   }
 
   /** @param {string} owner @param {string} repo */

@@ -4,8 +4,12 @@
 // `facts` for test/e2e/story.test.ts. Steps whose feature is not on this branch yet have `needs` and no `run`:
 // add `run` when the feature lands (see docs/e2e.md).
 
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadHistory, rewindHistory } from "./history-repo.js";
 import { waitUntil } from "./wait-until.js";
+import { examplePayload } from "./webhook-examples.js";
 
 export const DEVELOPER = "tenant-dev";
 export const MAINTAINER = "berndonline";
@@ -16,6 +20,10 @@ export const GOOD_TITLE = "tenants(dummy): onboard team namespace";
 export const AUDIT_ISSUE_TITLE = "Commits on main that break the naming convention";
 export const RELEASE_FILE = "providers/aws/v1/mgmt/namespaced/flux-system/gitrepository-release.yaml";
 export const PROMOTION_BRANCH = "promote/release";
+/** The second repository of the installation: a Flux fleet without a configuration file (onboarding). */
+export const FLEET_REPO = "flux-fleet";
+export const ONBOARDING_BRANCH = "gitops-release-bot/configure";
+export const ONBOARDING_TITLE = "chore: configure gitops-release-bot";
 
 /** The commit of PR #13 in the fixture's history, where the real v0.0.3 was tagged (production still at v0.0.2). */
 const PR_13_SQUASH = "29bea00647e4f52500004749a70df50e91b214c2";
@@ -514,7 +522,104 @@ export const STORY_STEPS = [
       };
     },
   },
+  {
+    id: "onboard-fleet",
+    title: `The App is installed on ${FLEET_REPO} too (no configuration file): one onboarding PR, never two`,
+    async run(h) {
+      // 1. The repository is added to the installation: the bot infers a configuration and opens ONE PR.
+      const { fleet, delivered } = await addFleetRepository(h);
+      const onboarding = () => [...fleet.pulls.values()].filter((pr) => pr.head === ONBOARDING_BRANCH);
+      const pr = await waitUntil("the onboarding PR", () => onboarding()[0], { timeoutMs: 15_000 });
+      // 2. GitHub sends the PR's own event: the repository is not active yet, but the onboarding PR gets its Config check.
+      const prEvents = await h.deliver(fleet.takeEvents());
+      const config = await waitUntil(
+        "the onboarding PR's Config check",
+        () =>
+          fleet
+            .findCheckRuns({ name: "Config", headSha: pr.headSha })
+            .find((run) => run.status === "completed"),
+        { timeoutMs: 15_000 },
+      );
+      // 3. The same repository added again (a second installation event): nothing new.
+      const again = await addFleetRepository(h);
+      const file = await fleet.git.readBlob(
+        /** @type {{ entry: { sha: string } }} */ (
+          await fleet.git.pathAt(pr.headSha, ".github/gitops-release-bot.yml")
+        ).entry.sha,
+      );
+      return {
+        lines: [
+          `GitHub: the App's installation now includes ${FLEET_REPO} (a Flux fleet, no .github/gitops-release-bot.yml)`,
+          deliveredLine(delivered),
+          `Bot: opened PR #${pr.number} "${pr.title}" from ${pr.head}, adding .github/gitops-release-bot.yml:`,
+          ...indent(file.toString("utf8").trimEnd()),
+          deliveredLine(prEvents),
+          ...checkLines([config]),
+          `GitHub: ${FLEET_REPO} added to the installation again → ${deliveredLine(again.delivered)}`,
+          `Bot: still ${onboarding().length} onboarding PR; checks on the fleet's other commits: none`,
+        ],
+        facts: {
+          delivered,
+          pulls: onboarding().map((p) => ({
+            number: p.number,
+            title: p.title,
+            state: p.state,
+            body: p.body,
+          })),
+          config: { name: config.name, conclusion: config.conclusion },
+          file: file.toString("utf8"),
+          fleetChecks: fleet.findCheckRuns({}).map((run) => ({ name: run.name, headSha: run.headSha })),
+          headSha: pr.headSha,
+        },
+      };
+    },
+  },
 ];
+
+const FLEET_FIXTURE = fileURLToPath(
+  new URL("../../test/fixtures/flux2-kustomize-helm-example", import.meta.url),
+);
+
+/** The fleet repository's files: the Flux fleet fixture (shape of fluxcd/flux2-kustomize-helm-example). */
+function fleetFiles() {
+  /** @type {Record<string, string>} */
+  const files = {};
+  /** @param {string} relative */
+  const walk = (relative) => {
+    for (const name of readdirSync(path.join(FLEET_FIXTURE, relative))) {
+      const child = relative ? `${relative}/${name}` : name;
+      if (statSync(path.join(FLEET_FIXTURE, child)).isDirectory()) walk(child);
+      else files[child] = readFileSync(path.join(FLEET_FIXTURE, child), "utf8");
+    }
+  };
+  walk("");
+  return files;
+}
+
+/**
+ * The App's installation gains the fleet repository (`installation_repositories.added`, GitHub's real payload with
+ * the repository named): the bot opens its onboarding PR there; the PR's own event gets it a Config check.
+ * @param {import("./harness.js").Harness} h
+ */
+async function addFleetRepository(h) {
+  const fleet = h.fake.siblings.get(FLEET_REPO) ?? h.fake.addRepository(FLEET_REPO, fleetFiles());
+  const payload = examplePayload("installation_repositories", "added", {
+    installationId: h.fake.installationId,
+  });
+  payload.repositories_added = [
+    {
+      id: 4242,
+      node_id: "R_fleet",
+      name: FLEET_REPO,
+      full_name: `${h.fake.repo.owner}/${FLEET_REPO}`,
+      private: false,
+    },
+  ];
+  const delivered = await h.deliver([
+    { name: "installation_repositories", payload, cause: "installation_repositories.added" },
+  ]);
+  return { fleet, delivered };
+}
 
 /** What every check run says now (conclusion, title, summary), by id. @param {import("./harness.js").Harness} h */
 function verdicts(h) {

@@ -90,7 +90,7 @@ export function layoutCommand(args: string[], out: (text: string) => void): numb
 }
 
 /** Every file below `dir` as a `/`-separated relative path, sorted; `.git/` is skipped, symlinks are not followed. */
-function listFiles(dir: string): string[] {
+export function listFiles(dir: string): string[] {
   const files: string[] = [];
   const walk = (relative: string) => {
     for (const entry of readdirSync(path.join(dir, relative), { withFileTypes: true })) {
@@ -104,7 +104,7 @@ function listFiles(dir: string): string[] {
   return files.sort();
 }
 
-function isDirectory(dir: string): boolean {
+export function isDirectory(dir: string): boolean {
   try {
     return statSync(dir).isDirectory();
   } catch {

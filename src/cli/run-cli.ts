@@ -5,6 +5,7 @@ import { auditCommand, auditUsage } from "./audit-command.js";
 import { promoteCommand, promoteUsage } from "./promote-command.js";
 import { layoutCommand, layoutUsage } from "./layout-command.js";
 import { titleCommand, titleUsage } from "./title-command.js";
+import { initCommand, initUsage } from "./init-command.js";
 
 type Command = (
   args: string[],
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   audit: { run: auditCommand, usage: auditUsage },
   promote: { run: promoteCommand, usage: promoteUsage },
   layout: { run: layoutCommand, usage: layoutUsage },
+  init: { run: initCommand, usage: initUsage },
 };
 
 /** Runs the CLI with `args` (without `node` and the script); returns the exit code. */

@@ -3,6 +3,7 @@ import deepmerge from "deepmerge";
 import { memoizeForEvent } from "../util/event-memo.js";
 import { err, type Result } from "../util/result.js";
 import { readDefaultBranchConfig } from "../github/contents.js";
+import { decideActivation, type Activation } from "../rules/activation.js";
 import type { Config } from "./schema.js";
 import { parseConfig, type ConfigProblem } from "./parse-config.js";
 
@@ -21,17 +22,41 @@ export function loadConfig(
   context: Pick<Context, "octokit" | "payload" | "repo">,
 ): Promise<Result<Config, ConfigProblem[]>> {
   return memoizeForEvent(context.payload, "config", async () => {
-    let raw: unknown;
+    const read = await readConfigFiles(context);
+    return "problem" in read ? err([read.problem]) : parseConfig(read.config ?? {});
+  });
+}
+
+/**
+ * Whether the bot works on the event's repository (opt-in, see `decideActivation`), from the same memoised read as
+ * `loadConfig`: an inactive repository costs its configuration look-up and nothing else. A file that cannot be
+ * parsed keeps the repository active, so that its checks report the problem.
+ */
+export async function loadActivation(
+  context: Pick<Context, "octokit" | "payload" | "repo">,
+): Promise<Activation> {
+  const read = await readConfigFiles(context);
+  return "problem" in read
+    ? { active: true, reason: "unreadable" }
+    : decideActivation(context.repo(), read.files);
+}
+
+/**
+ * The configuration files of the default branch, read once per delivery (conditionally, see readDefaultBranchConfig);
+ * a file that cannot be parsed is a problem (remembered for the delivery like a file), API failures are thrown.
+ */
+function readConfigFiles(
+  context: Pick<Context, "octokit" | "payload" | "repo">,
+): Promise<Awaited<ReturnType<typeof readDefaultBranchConfig>> | { problem: ConfigProblem }> {
+  return memoizeForEvent(context.payload, "config-files", async () => {
     const installation = (context.payload as { installation?: { id?: number } }).installation;
     try {
-      // Read conditionally and remembered per installation (see readDefaultBranchConfig).
-      raw = await readDefaultBranchConfig(context.octokit, context.repo(), installation?.id ?? null);
+      return await readDefaultBranchConfig(context.octokit, context.repo(), installation?.id ?? null);
     } catch (error) {
       const problem = configReadProblem(error);
       if (!problem) throw error;
-      return err([problem]);
+      return { problem };
     }
-    return parseConfig(raw ?? {});
   });
 }
 

@@ -2,6 +2,7 @@ import { composeConfigGet } from "@probot/octokit-plugin-config";
 import { configReadProblem, mergeConfigFiles } from "../config/load-config.js";
 import { parseConfig, type ConfigProblem } from "../config/parse-config.js";
 import { CONFIG_PATH, type Config } from "../config/schema.js";
+import type { ConfigFileRead } from "../rules/activation.js";
 import { MAX_CONFIG_BYTES } from "../util/input-limits.js";
 import { LruCache } from "../util/lru-cache.js";
 import { err, type Result } from "../util/result.js";
@@ -35,20 +36,34 @@ export async function readConfigAtRef(
   repo: RepoRef,
   ref: string,
 ): Promise<Result<Config, ConfigProblem[]>> {
+  return (await readConfigFilesAtRef(octokit, repo, ref)).config;
+}
+
+/**
+ * `readConfigAtRef`, with the files it read (the repository's own first; null when the file could not be read or
+ * parsed): whether the repository's own file exists decides opt-in (`decideActivation`). The whole `_extends` chain
+ * is validated (a missing base, a loop).
+ */
+export async function readConfigFilesAtRef(
+  octokit: Octokit,
+  repo: RepoRef,
+  ref: string,
+): Promise<{ config: Result<Config, ConfigProblem[]>; files: ConfigFileRead[] | null }> {
   const reads: ConfigRead[] = [];
   try {
-    const { config } = await composeConfigGet(
+    const { config, files } = await composeConfigGet(
       { request: tracedConfigRequest(octokit.request, reads) } as unknown as Parameters<
         typeof composeConfigGet
       >[0],
       { ...repo, path: CONFIG_PATH, branch: ref, defaults: (configs) => mergeConfigFiles(configs) },
     );
+    const read = files.map((file) => ({ owner: file.owner, repo: file.repo, config: file.config ?? null }));
     const chain = extendsChainProblems(repo, reads);
-    return chain.length ? err(chain) : parseConfig(config);
+    return { config: chain.length ? err(chain) : parseConfig(config), files: read };
   } catch (error) {
     const problem = configFileProblem(error, reads);
     if (!problem) throw error;
-    return err([problem]);
+    return { config: err([problem]), files: null };
   }
 }
 
@@ -188,14 +203,15 @@ interface ConfigEndpoint {
 /**
  * The configuration on the default branch, read like Probot's `context.config` (the repository's file, else the
  * organization's `.github` repository; `_extends` followed, lists replaced), with every file read conditionally
- * (see `configCache`). Returns the merged object, or null when no file exists anywhere. Invalid YAML is thrown as
- * the config plugin's error (`configReadProblem` turns it into a problem).
+ * (see `configCache`). Returns the merged object (null when no file exists anywhere) and the files read, in order
+ * (the repository's own first: whether it exists decides opt-in). Invalid YAML is thrown as the config plugin's
+ * error (`configReadProblem` turns it into a problem).
  */
 export async function readDefaultBranchConfig(
   octokit: Octokit,
   repo: RepoRef,
   installationId: number | null,
-): Promise<Record<string, unknown> | null> {
+): Promise<{ config: Record<string, unknown> | null; files: ConfigFileRead[] }> {
   const request = installationId === null ? octokit.request : cachedRequest(octokit, installationId);
   const reads: ConfigRead[] = [];
   let result: Awaited<ReturnType<typeof composeConfigGet>>;
@@ -211,7 +227,10 @@ export async function readDefaultBranchConfig(
   const chain = extendsChainProblems(repo, reads);
   if (chain[0]) throw new ConfigFileProblem(chain[0]);
   const { config, files } = result;
-  return files.some((file) => file.config !== null) ? (config as Record<string, unknown>) : null;
+  return {
+    config: files.some((file) => file.config !== null) ? (config as Record<string, unknown>) : null,
+    files: files.map((file) => ({ owner: file.owner, repo: file.repo, config: file.config ?? null })),
+  };
 }
 
 /** `octokit.request` for the config plugin's file reads, with ETags and the `.github` miss memo. */

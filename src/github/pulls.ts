@@ -164,6 +164,32 @@ export async function findOpenPull(
 }
 
 /**
+ * The newest PR in any state (open, closed, merged) whose head is `branch` of this repository
+ * (`GET /pulls?state=all&head=owner:branch`): a bot-owned PR's whole history, e.g. "the onboarding PR was closed".
+ */
+export async function findPullByHeadAnyState(
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+): Promise<{ number: number; state: "open" | "closed"; merged: boolean } | null> {
+  const { data } = await octokit.rest.pulls.list({
+    ...repo,
+    state: "all",
+    head: `${repo.owner}:${branch}`,
+    sort: "created",
+    direction: "desc",
+    per_page: 10,
+  });
+  const pull = data.find((p) => p.head.ref === branch);
+  if (!pull) return null;
+  return {
+    number: pull.number,
+    state: pull.state === "open" ? "open" : "closed",
+    merged: Boolean(pull.merged_at),
+  };
+}
+
+/**
  * Opens a PR (`POST /pulls`). Returns "conflict" when GitHub says a PR for the branch already exists (another
  * delivery made it meanwhile).
  */

@@ -141,3 +141,14 @@ export async function listTagsConditional(
     })),
   );
 }
+
+/** The repository's default branch (`GET /repos/{owner}/{repo}`), or null when the repository is gone (404). */
+export async function getDefaultBranch(octokit: Octokit, repo: RepoRef): Promise<string | null> {
+  try {
+    const { data } = await octokit.rest.repos.get({ ...repo });
+    return data.default_branch;
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw error;
+  }
+}

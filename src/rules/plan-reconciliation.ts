@@ -24,7 +24,7 @@ export interface ReconcileInput {
   defaultBranch: string;
   /** The default branch's head commit. */
   headSha: string;
-  /** Whether the repository takes part (today every installed repository; issue 11 adds opt-in). */
+  /** Whether the repository takes part: opt-in, its own configuration file or the organization's list (`decideActivation`). */
   active: boolean;
   /** The configuration's parts that decide what is expected (the defaults when the file is invalid). */
   config: {

@@ -9,7 +9,8 @@ import {
 import { readSourceRef } from "../gitops/set-source-ref.js";
 import type { InstallationRepository } from "../github/apps.js";
 import type { ConditionalReader } from "../github/conditional-reads.js";
-import { readConfigAtRef, readFileTextAt } from "../github/contents.js";
+import { readConfigFilesAtRef, readFileTextAt } from "../github/contents.js";
+import { decideActivation } from "../rules/activation.js";
 import { listCheckRunNames } from "../github/checks.js";
 import { listRecentCommits } from "../github/commits.js";
 import { pickTreeFiles, readBlobReduced, readBranchHead } from "../github/git-data.js";
@@ -27,6 +28,8 @@ import type { DeliveryJob } from "./job-queue.js";
 
 /** The configuration's parts the sweep needs, per repository and default-branch commit (read again when it moves). */
 export interface ConfigView {
+  /** Opt-in (`decideActivation`): false when neither the repository nor the organization's list turns it on. */
+  active: boolean;
   input: ReconcileInput["config"];
   targets: Array<PromotionTarget & { id: string }>;
   discoveryReads: number;
@@ -54,6 +57,9 @@ export async function gatherRepository(
   // An empty repository (or one whose default branch is gone) has nothing a delivery could have been about.
   if (headSha === null) return null;
   const config = await configOf(octokit, repo, headSha, options.configs, fullName);
+  // Opt-in: a repository without a configuration file (nor the organization's list) is not read any further.
+  if (!options.active || !config.active)
+    return inactiveInput(fullName, repository.default_branch, headSha, config);
   const [pulls, tags, releases, issues] = await Promise.all([
     listOpenPulls(reader, octokit, repo),
     listTagsConditional(reader, octokit, repo),
@@ -115,8 +121,10 @@ async function configOf(
 ): Promise<ConfigView> {
   const cached = cache.get(fullName);
   if (cached?.headSha === headSha) return cached.view;
-  const read = await readConfigAtRef(octokit, repo, headSha);
+  const { config: read, files } = await readConfigFilesAtRef(octokit, repo, headSha);
   const view = configView(read.ok ? read.value : defaults(), read.ok);
+  // A file that cannot be parsed exists: the repository opted in.
+  view.active = files === null || decideActivation(repo, files).active;
   cache.set(fullName, { headSha, view });
   return view;
 }
@@ -128,6 +136,7 @@ function configView(config: Config, valid: boolean): ConfigView {
   if (config.squashTitle.enabled) checks.push("squashTitle");
   const targets = config.promotion.targets.map((target) => ({ ...target, id: targetId(target) }));
   return {
+    active: true,
     input: {
       valid,
       checks,
@@ -144,6 +153,29 @@ function configView(config: Config, valid: boolean): ConfigView {
     },
     targets,
     discoveryReads: config.promotion.discoveryReads,
+  };
+}
+
+/** What the plan gets for an inactive repository: nothing to heal (`planReconciliation` returns no heal). */
+function inactiveInput(
+  repo: string,
+  defaultBranch: string,
+  headSha: string,
+  config: ConfigView,
+): ReconcileInput {
+  return {
+    repo,
+    defaultBranch,
+    headSha,
+    active: false,
+    config: config.input,
+    pulls: [],
+    tags: [],
+    releases: [],
+    promotion: {},
+    auditIssue: null,
+    recentCommits: [],
+    settledBefore: null,
   };
 }
 

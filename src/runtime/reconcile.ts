@@ -45,8 +45,9 @@ export interface ReconcilerOptions {
   /** Where the sweep's metrics go (the runtime's /metrics registry). */
   registry?: Registry;
   /**
-   * Which repositories take part. Issue 11 adds opt-in here; today every installed repository is active unless
-   * archived or disabled (GitHub refuses every write there).
+   * Which repositories are read at all: every installed one unless archived or disabled (GitHub refuses every write
+   * there). Opt-in (a configuration file, or the organization's list) is decided from the configuration the sweep
+   * reads per repository (`gatherRepository`): an inactive repository costs its head and configuration reads only.
    */
   isActive?: (repository: InstallationRepository) => boolean;
   etags?: EtagStore;

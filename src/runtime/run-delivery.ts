@@ -20,6 +20,11 @@ export interface RunnerOptions {
   onOutcome?: (outcome: "done" | "retry" | "failed", feature: string, seconds?: number) => void;
   /** The context one feature's handlers get (its own logger and client), from the delivery's; default: the same. */
   forFeature?: (context: Context, feature: string) => Promise<Context>;
+  /**
+   * Opt-in: whether the bot works on the repository of a delivery that has one (the configuration look-up, memoised
+   * for the delivery). In an inactive repository only the features whose `whenInactive` accepts the payload run.
+   */
+  isActive?: (context: Context) => Promise<boolean>;
 }
 
 /**
@@ -39,11 +44,29 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
       const failure = classifyFailure(error, now());
       return decide(job, attempt, log, [{ feature: "*", failure, error }], job.features);
     }
-    // 2. Every pending feature, each on its own.
+    // 2. Opt-in, the one gate: a repository that has not opted in gets nothing (see features.ts `whenInactive`).
+    let pending = job.features;
+    if (options.isActive && isRecord(job.payload.repository)) {
+      let active: boolean;
+      try {
+        active = await options.isActive(context);
+      } catch (error) {
+        const failure = classifyFailure(error, now());
+        return decide(job, attempt, log, [{ feature: "*", failure, error }], job.features);
+      }
+      if (!active) {
+        pending = pending.filter((name) => options.features[name]?.whenInactive?.(job.payload) ?? false);
+        log.debug(
+          { skipped: job.features.filter((name) => !pending.includes(name)) },
+          "repository not opted in",
+        );
+      }
+    }
+    // 3. Every pending feature, each on its own.
     const failures: Array<{ feature: string; failure: FailureClass; error: unknown }> = [];
     const durations = new Map<string, number>();
     await Promise.all(
-      job.features.map(async (name) => {
+      pending.map(async (name) => {
         const feature = options.features[name];
         if (!feature) return;
         const started = performance.now();
@@ -58,7 +81,7 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
         }
       }),
     );
-    // 3. Retry the transient ones, report the rest where users look.
+    // 4. Retry the transient ones, report the rest where users look.
     const outcome = decide(job, attempt, log, failures, job.features, durations);
     const retried = outcome.kind === "retry" ? outcome.features : [];
     for (const { feature: name, failure, error } of failures) {
@@ -155,3 +178,6 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
     }
   }
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;

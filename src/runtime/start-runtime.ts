@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Context, type Probot, type ProbotOctokit } from "probot";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { loadActivation } from "../config/load-config.js";
 import { FEATURES, handlersFor, type Feature } from "../features.js";
 import { retryOnlyRepeatableRequests } from "../github/retry-policy.js";
 import { createBullmqQueue } from "./bullmq-queue.js";
@@ -120,6 +121,7 @@ export function startRuntime(app: Probot, options: RuntimeOptions = {}): Runtime
       metrics.outcomes.inc({ outcome, feature });
       if (seconds !== undefined) metrics.durations.observe({ feature, outcome }, seconds);
     },
+    isActive: async (context) => (await loadActivation(context)).active,
   });
   queue.start(async (job, attempt) => {
     const outcome = await runner(job, attempt);

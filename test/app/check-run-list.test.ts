@@ -7,6 +7,7 @@ import {
   mockNoConfig,
   mockPullFiles,
   resetNock,
+  OPT_IN_DEFAULTS_YAML,
 } from "../helpers/mock-github.js";
 import { mockLayoutCheckRun, mockTitleCheckRun, mockTree } from "../helpers/mock-layout.js";
 import { mockRepository, mockSquashTitleCheck } from "../helpers/squash-mocks.js";
@@ -94,10 +95,7 @@ describe("check runs of a PR event: one list per SHA", () => {
     gh.api
       .get(`/repos/${e.owner}/${e.repo}/contents/.github%2Fgitops-release-bot.yml`)
       .times(2)
-      .reply(404)
-      .get(`/repos/${e.owner}/.github/contents/.github%2Fgitops-release-bot.yml`)
-      .times(2)
-      .reply(404);
+      .reply(200, OPT_IN_DEFAULTS_YAML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" });
     for (let i = 0; i < 2; i++) {
       mockPullFiles(gh.api, e.owner, e.repo, e.payload.number, [{ filename: "README.md" }]);
       mockTree(gh.api, e.owner, e.repo, e.sha, [{ path: "README.md" }]);

@@ -9,6 +9,7 @@ import {
   mockNoConfig,
   mockPullFiles,
   resetNock,
+  OPT_IN_DEFAULTS_YAML,
 } from "../helpers/mock-github.js";
 import { examplePayload } from "../helpers/webhooks.js";
 import { TITLE_CASES } from "../rules/pr-title-cases.js";
@@ -135,10 +136,7 @@ describe('"PR title" check', () => {
     gh.api
       .get(`/repos/${e.owner}/${e.repo}/contents/.github%2Fgitops-release-bot.yml`)
       .times(2)
-      .reply(404)
-      .get(`/repos/${e.owner}/.github/contents/.github%2Fgitops-release-bot.yml`)
-      .times(2)
-      .reply(404)
+      .reply(200, OPT_IN_DEFAULTS_YAML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
       .get(`/repos/${e.owner}/${e.repo}/commits/${e.sha}/check-runs`)
       .query(true)
       .times(2)

@@ -192,7 +192,7 @@ describe("promotion PR", () => {
     expect(fake.issues[0]!.title).toBe("Promotion of v0.0.3 is blocked: invalid configuration");
     expect(fake.issues[0]!.body).toContain('`promotion.targets[0].kind`: got `"HelmRelease"`');
     expect(fake.issues[0]!.body).toContain("`/promote v0.0.3`");
-    fake.configYaml = null;
+    fake.configYaml = "# every option at its default\n";
     await probot.receive({ name: "release", id: "3", payload: structuredClone(payload) } as never);
     gh.finish();
     expect(fake.issues[0]!.state).toBe("closed");
@@ -212,7 +212,6 @@ describe("promotion PR", () => {
     gh.finish();
     expect(gh.requests.map((r) => r.path)).toEqual([
       `/repos/${fake.owner}/${fake.repo}/contents/.github%2Fgitops-release-bot.yml`,
-      `/repos/${fake.owner}/.github/contents/.github%2Fgitops-release-bot.yml`,
     ]);
   });
 });

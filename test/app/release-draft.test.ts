@@ -296,9 +296,6 @@ describe("release drafts from version tags", () => {
     branch.ref = "refs/heads/main";
     await probot.receive({ name: "push", id: "d8", payload: branch } as never);
     gh.finish();
-    expect(gh.requests.map((r) => r.path)).toEqual([
-      `${R}/contents/.github%2Fgitops-release-bot.yml`,
-      `/repos/${OWNER}/.github/contents/.github%2Fgitops-release-bot.yml`,
-    ]);
+    expect(gh.requests.map((r) => r.path)).toEqual([`${R}/contents/.github%2Fgitops-release-bot.yml`]);
   });
 });

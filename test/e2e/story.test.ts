@@ -253,6 +253,16 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     expect(log.every((item) => item.status === "OK" && item.installation_id !== null)).toBe(true);
   });
 
+  // After the delivery-log test: step 8 redelivered everything before it, not this step's deliveries.
+  test("10. a second repository (a Flux fleet without configuration) joins the installation → ONE onboarding PR", async () => {
+    const facts = await runStep("onboard-fleet");
+    expect(facts.delivered.map((d: { status: number }) => d.status)).toEqual([200]);
+    // Its requests went to known routes, valid against GitHub's REST schema, like the rest of the story's.
+    expect(h.fake.problems()).toEqual([]);
+    expect(h.fake.unhandled).toEqual([]);
+    expect(h.app.logRecords().filter((record) => Number(record.level) >= 50)).toEqual([]);
+  }, 60_000);
+
   test("every runnable step of the story is asserted by this file", () => {
     expect(STORY_STEPS.filter((s) => s.run).map((s) => s.id)).toEqual([...asserted]);
   });

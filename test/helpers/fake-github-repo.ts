@@ -64,7 +64,8 @@ export class FakeGitHubRepo {
   issues: FakeIssue[] = [];
   comments: Array<{ issue: number; body: string }> = [];
   permissions = new Map<string, string>();
-  configYaml: string | null = null;
+  /** The default branch's configuration file: opted in with every default (null: not opted in, a 404). */
+  configYaml: string | null = "# gitops-release-bot: on, every option at its default\n";
   /** Trees and commits made through the Git data API, by SHA: their files. */
   objects = new Map<string, Map<string, string>>();
   /** Every move of a branch, in order: to which commit (to spot a PR left without commits). */

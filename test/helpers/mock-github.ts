@@ -68,11 +68,29 @@ export function resetNock(): void {
   clearKnownContributors();
 }
 
+/** A configuration file that opts the repository in and leaves every option at its default. */
+export const OPT_IN_DEFAULTS_YAML = "# gitops-release-bot: on, every option at its default\n";
+
 /**
- * GitHub's answers when the repository (and the organization's `.github`) has no configuration file. The app
- * remembers the organization's 404 for a while (per installation): `org: false` for later deliveries of the same test.
+ * The repository opted in (onboarding is opt-in) with every option at its default: its configuration file holds
+ * only a comment. What most tests mean by "no configuration". (`_org` is kept for the tests' call sites: with the
+ * repository's own file present, the organization's `.github` is not read.)
  */
 export function mockNoConfig(
+  api: nock.Scope,
+  owner: string,
+  repo: string,
+  _org: { org?: boolean } = {},
+): nock.Scope {
+  return mockConfig(api, owner, repo, OPT_IN_DEFAULTS_YAML);
+}
+
+/**
+ * GitHub's answers when the repository (and the organization's `.github`) has no configuration file at all: the
+ * repository has not opted in. The app remembers the organization's 404 for a while (per installation): `org: false`
+ * for later deliveries of the same test.
+ */
+export function mockAbsentConfig(
   api: nock.Scope,
   owner: string,
   repo: string,

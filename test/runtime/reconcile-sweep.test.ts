@@ -12,7 +12,7 @@ import {
   pickRedeliveries,
   redeliverFailed,
 } from "../../src/runtime/redeliver-failed.js";
-import { API, mockGitHub, resetNock } from "../helpers/mock-github.js";
+import { API, mockGitHub, OPT_IN_DEFAULTS_YAML, resetNock } from "../helpers/mock-github.js";
 import { startTestRedis, type TestRedis } from "../helpers/redis-server.js";
 import { TEST_APP_ID, testPrivateKey } from "../helpers/test-app.js";
 import { waitUntil } from "../../demo/lib/wait-until.js";
@@ -230,15 +230,12 @@ function mockSweepReads(api: nock.Scope, state: State, mode: "fresh" | "unchange
   answer(api.get("/app/hook/deliveries").query({ per_page: 100 }), APP_AUTH, 'W/"log"', state.deliveries);
 }
 
-/** The configuration file is read once per default-branch commit: none here (the defaults). */
+/** The configuration file is read once per default-branch commit: opted in with every default here. */
 function mockNoConfigAt(api: nock.Scope): void {
   api
     .get(`${R}/contents/.github%2Fgitops-release-bot.yml`)
     .query({ ref: HEAD })
-    .reply(404, { message: "Not Found" })
-    .get(`/repos/${OWNER}/.github/contents/.github%2Fgitops-release-bot.yml`)
-    .query(true)
-    .reply(404, { message: "Not Found" });
+    .reply(200, OPT_IN_DEFAULTS_YAML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" });
 }
 
 const delivery = (id: number, guid: string, status_code: number, hours: number) => ({
@@ -316,9 +313,9 @@ describe("the reconciliation sweep (nock: GitHub's schema, app JWT and installat
 
     const first = (await sweeps.sweep("start"))!;
     expect(first).toMatchObject({ repositories: 1, enqueued: 0, errors: 0 });
-    // 13 reads, the 2 configuration reads (404: no file, no organization default), and the installation token.
-    expect(first.apiCalls).toBe(15);
-    expect(first.rateLimitedCalls).toBe(15);
+    // 13 reads, the configuration read (the repository's own file: it opted in), and the installation token.
+    expect(first.apiCalls).toBe(14);
+    expect(first.rateLimitedCalls).toBe(14);
     const second = (await sweeps.sweep("schedule"))!;
     expect(second).toMatchObject({ repositories: 1, enqueued: 0, errors: 0, rateLimitedCalls: 0 });
     expect(second.apiCalls).toBe(12);
@@ -326,14 +323,14 @@ describe("the reconciliation sweep (nock: GitHub's schema, app JWT and installat
     github.finish();
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/grb_reconcile_repositories_total 2/);
-    expect(metrics).toMatch(/grb_reconcile_api_calls_total 27/);
-    expect(metrics).toMatch(/grb_reconcile_rate_limited_calls_total 15/);
+    expect(metrics).toMatch(/grb_reconcile_api_calls_total 26/);
+    expect(metrics).toMatch(/grb_reconcile_rate_limited_calls_total 14/);
     expect(metrics).toMatch(/grb_reconcile_sweeps_total\{reason="schedule",result="ok"\} 1/);
     // One log line per sweep says what it cost.
     const lines = logged.filter((line) => line.level === "info").map((line) => String(line.msg));
     expect(lines).toEqual([
       expect.stringMatching(
-        /^reconcile \(start\): 1 repositories, 0 jobs enqueued, 15 API calls \(15 rate-limited\)/,
+        /^reconcile \(start\): 1 repositories, 0 jobs enqueued, 14 API calls \(14 rate-limited\)/,
       ),
       expect.stringMatching(
         /^reconcile \(schedule\): 1 repositories, 0 jobs enqueued, 12 API calls \(0 rate-limited\)/,

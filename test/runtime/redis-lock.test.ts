@@ -7,7 +7,7 @@ import {
   LockLostError,
   useKeyedLock,
 } from "../../src/util/keyed-lock.js";
-import { mockGitHub, resetNock } from "../helpers/mock-github.js";
+import { mockGitHub, OPT_IN_DEFAULTS_YAML, resetNock } from "../helpers/mock-github.js";
 import { startTestRedis, type TestRedis } from "../helpers/redis-server.js";
 import { createTestApp } from "../helpers/test-app.js";
 import { examplePayload } from "../helpers/webhooks.js";
@@ -159,9 +159,7 @@ describe("the app on two replicas sharing Redis", () => {
     gh.api
       .persist()
       .get(`/repos/${owner}/${repo}/contents/.github%2Fgitops-release-bot.yml`)
-      .reply(404)
-      .get(`/repos/${owner}/.github/contents/.github%2Fgitops-release-bot.yml`)
-      .reply(404)
+      .reply(200, OPT_IN_DEFAULTS_YAML, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" })
       .get(`/repos/${owner}/${repo}/commits/${sha}/check-runs`)
       .query(true)
       .delay(20)

@@ -174,7 +174,6 @@ describe("a delivery's failures, through the app's queue and runner (GitHub mock
     gh.finish();
     expect(gh.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
       `GET ${e.R}/contents/.github%2Fgitops-release-bot.yml`,
-      `GET /repos/${e.owner}/.github/contents/.github%2Fgitops-release-bot.yml`,
       `GET ${e.R}/releases`,
       `GET ${e.R}/issues`,
     ]);
@@ -271,8 +270,10 @@ describe("the runner's bookkeeping across attempts (features of our own, no GitH
       // A 502 on its first attempt, fine after.
       flaky: feature("flaky", (attempt) => (attempt === 1 ? answer(502) : null)),
     });
-    const gh = mockGitHub(); // installation tokens only
+    const gh = mockGitHub(); // installation tokens, and the opt-in look-up of each delivery
     const payload = examplePayload("pull_request", "opened");
+    // The opt-in look-up, once: retries and the redelivery here hand the runner the same payload object (memoised).
+    mockNoConfig(gh.api, payload.repository.owner.login, payload.repository.name);
     await receive("mixed-1", payload);
     expect(calls).toEqual(["invalid", "flaky", "flaky"]);
     expect(reports).toEqual(["invalid: GitHub answered 422: GitHub answered 422"]);

@@ -3,7 +3,9 @@ import type { Harness } from "../../../demo/lib/harness.js";
 import {
   AUDIT_ISSUE_TITLE,
   BAD_TITLE,
+  FLEET_REPO,
   GOOD_TITLE,
+  ONBOARDING_TITLE,
   PROMOTION_BRANCH,
   RELEASE_FILE,
   STORY_STEPS,
@@ -32,6 +34,19 @@ type Facts = StepReport["facts"];
 type Memory = Record<string, any>;
 
 const STEP_CHECKS: Record<string, (facts: Facts, h: Harness, memory: Memory) => void> = {
+  "onboard-fleet"(facts, h) {
+    // ONE onboarding PR on the second repository, across two installation events, with the inferred file.
+    expect(facts.pulls).toEqual([expect.objectContaining({ title: ONBOARDING_TITLE, state: "open" })]);
+    expect(facts.pulls[0].body).toContain("## What each check would report on `main` today");
+    expect(facts.pulls[0].body).toContain("Close this pull request without merging");
+    expect(facts.file).toContain("clusters-2: clusters/{cluster}/{cluster_2}/{file}");
+    // Before opt-in, the only check anywhere in that repository is the onboarding PR's Config check.
+    expect(facts.config).toEqual({ name: "Config", conclusion: "success" });
+    expect(facts.fleetChecks).toEqual([{ name: "Config", headSha: facts.headSha }]);
+    // The first repository (opted in by the organization's file) got no onboarding PR.
+    expect([...h.fake.pulls.values()].filter((pr) => pr.title === ONBOARDING_TITLE)).toEqual([]);
+    expect(h.fake.siblings.has(FLEET_REPO)).toBe(true);
+  },
   "open-pr"(facts, h) {
     expect(facts.delivered.every((d: any) => d.status >= 200 && d.status < 300)).toBe(true);
     const title = h.fake.findCheckRuns({ name: "PR title", headSha: facts.headSha });
