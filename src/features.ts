@@ -6,6 +6,7 @@ import { FOLDER_LAYOUT_CHECK, handleFolderLayout } from "./handlers/handle-folde
 import { handleMergeGroup } from "./handlers/handle-merge-group.js";
 import { handlePrTitle, PR_TITLE_CHECK } from "./handlers/handle-pr-title.js";
 import { handlePromoteCommand, handleReleasePublished } from "./handlers/handle-promotion.js";
+import { handlePromotionMerged, handleRolloutStatus } from "./handlers/handle-rollout.js";
 import { handleSquashAudit } from "./handlers/handle-squash-audit.js";
 import { handleSquashTitle, SQUASH_TITLE_CHECK } from "./handlers/handle-squash-title.js";
 import { handleTagPush } from "./handlers/handle-tag-push.js";
@@ -84,6 +85,13 @@ export const FEATURES = {
       { events: ["issue_comment.created"], handle: handlePromoteCommand },
     ],
     reportFailure: inIssue("promotion", "open the promotion pull request"),
+  },
+  rollout: {
+    on: [
+      { events: ["status"], handle: handleRolloutStatus },
+      { events: ["pull_request.closed"], handle: handlePromotionMerged },
+    ],
+    reportFailure: inIssue("rollout", "track the production rollout from Flux's commit statuses"),
   },
 } satisfies Record<string, Feature>;
 

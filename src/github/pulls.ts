@@ -253,3 +253,41 @@ export async function getPullRequestData(octokit: Octokit, repo: RepoRef, number
   const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
   return data;
 }
+
+/** A merged pull request, as the rollout reads it. */
+export interface MergedPull {
+  number: number;
+  url: string;
+  body: string;
+  mergedAt: string;
+  mergeCommitSha: string;
+}
+
+/**
+ * The merged PRs whose head is `branch` of this repository, most recently updated first (`GET /pulls?state=closed&
+ * head=owner:branch`, one page of 30: a promotion branch's older PRs are history).
+ */
+export async function listMergedPulls(
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+): Promise<MergedPull[]> {
+  const { data } = await octokit.rest.pulls.list({
+    ...repo,
+    state: "closed",
+    head: `${repo.owner}:${branch}`,
+    sort: "updated",
+    direction: "desc",
+    per_page: 30,
+  });
+  return data
+    .filter((p) => p.head.ref === branch && p.merged_at && p.merge_commit_sha)
+    .map((p) => ({
+      number: p.number,
+      url: p.html_url,
+      body: p.body ?? "",
+      mergedAt: p.merged_at!,
+      mergeCommitSha: p.merge_commit_sha!,
+    }))
+    .sort((a, b) => Date.parse(b.mergedAt) - Date.parse(a.mergedAt));
+}

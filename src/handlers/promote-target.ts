@@ -4,6 +4,7 @@ import {
   productionChanges,
   rankConsumerCandidates,
 } from "../gitops/find-source-consumers.js";
+import { listKustomizations } from "../gitops/list-kustomizations.js";
 import { rankTargetCandidates } from "../gitops/rank-target-candidates.js";
 import { setSourceRef, type EditRefusal, type RefEdit, type SourceTarget } from "../gitops/set-source-ref.js";
 import { readFile } from "../github/contents.js";
@@ -234,6 +235,7 @@ async function describeConsumers(
     : { files: [], complete: true, via: "compare" as const };
   return {
     changes: productionChanges(consumers, changed),
+    all: listKustomizations(files),
     unread: candidates.length - read.length,
     incompleteReason: changed.complete
       ? null
