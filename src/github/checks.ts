@@ -260,3 +260,27 @@ export async function listCheckRunNames(
         .map((run) => run.name),
   );
 }
+
+/** The App's check run named `name` on a commit (status and start), read conditionally; null when there is none. */
+export async function readCheckRunState(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+  name: string,
+  appId: number,
+): Promise<{ status: string; startedAt: string | null } | null> {
+  return reader.get(
+    octokit,
+    "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+    { ...repo, ref: sha, check_name: name, per_page: 10 },
+    (data) => {
+      const run = (
+        data as {
+          check_runs: Array<{ status: string; started_at: string | null; app?: { id?: number } | null }>;
+        }
+      ).check_runs.find((r) => r.app?.id === appId);
+      return run ? { status: run.status, startedAt: run.started_at } : null;
+    },
+  );
+}
