@@ -8,7 +8,8 @@ import { FLUX_DEFAULT_STATUS_FORMAT, type RolloutConfig } from "../config/sectio
  *   context is `strings.ToLower(kind + "/" + name + "/" + first "-"-separated block of the Provider's UID)`, e.g.
  *   `kustomization/gitops-system/0c9c2e41` (docs/spec/v1beta3/providers.md, "Custom Commit Status Messages"). The
  *   namespace is NOT part of it: two Kustomizations with the same name behind one Provider share one context.
- * - With `spec.commitStatusExpr` (a CEL expression over `event`, `alert`, `provider`) the context is whatever the
+ * - With `spec.commitStatusExpr` (notification-controller 1.6 / Flux 2.6; a CEL expression over `event`, `alert`,
+ *   `provider`; `internal/server/event_handlers.go` `createCommitStatus`) the context is whatever the
  *   expression returns; `rollout.statusFormat` says how to read it back.
  * - `internal/notifier/github.go` `Post`: the state is `success` for info events and `failure` for error events
  *   (progressing events are skipped), the description is the event's reason split at camel case and lower-cased
