@@ -487,7 +487,7 @@ export const STORY_STEPS = [
       const merged = await h.deliverPending();
       const rollout = () => h.checksOn(mergeSha).find((run) => run.name === "Rollout");
       await waitUntil("the Rollout check on the merge commit", rollout, { timeoutMs: 15_000 });
-      /** @type {Array<{ report: string; check: string; title: string; section: string | null }>} */
+      /** @type {Array<{ report: string; check: string; title: string; section: string | null; summary?: string }>} */
       const timeline = [];
       const observe = (/** @type {string} */ report) => {
         const run = /** @type {import("./github-shapes.js").CheckRunState} */ (rollout());
@@ -496,6 +496,7 @@ export const STORY_STEPS = [
           check: run.status === "completed" ? String(run.conclusion) : run.status,
           title: String(run.output.title),
           section: rolloutState(h.fake.releases.find((r) => r.tagName === tag)?.body ?? null),
+          ...(run.conclusion === "failure" ? { summary: String(run.output.summary) } : {}),
         });
       };
       observe("(merged, nothing reported yet)");
@@ -530,6 +531,8 @@ export const STORY_STEPS = [
         if (i === Math.min(1, tracked.length - 1)) await report(k.namespace, k.name, "failure");
         await report(k.namespace, k.name, "success");
       }
+      // The bot's own writes (the release's section) make GitHub send `release.edited`: delivered too, ignored.
+      const botEvents = await h.deliverPending();
       const release = h.fake.releases.find((r) => r.tagName === tag);
       const failed = timeline.find((t) => t.check === "failure");
       return {
@@ -544,6 +547,7 @@ export const STORY_STEPS = [
               `  ${t.report} → Rollout check ${t.check} ("${t.title}"), release section ${t.section ?? "none"}`,
           ),
           ...(failed ? [`Bot: the failed check said "${failed.title}" and how to roll back`] : []),
+          deliveredLine(botEvents),
         ],
         facts: {
           tag,

@@ -78,6 +78,11 @@ export function decidePromotion(input: {
   explicit: boolean;
 }): PromotionDecision {
   const { edit, tag, openPullTag, explicit } = input;
+  // A release older than what production runs (a redelivered or late `release.published` once a newer promotion
+  // is merged) is not a blocked promotion: nothing to do. `/promote` still rolls back on purpose.
+  if (!edit.ok && edit.error.code === "downgrade" && !explicit) {
+    return { action: "skip", reason: edit.error.message };
+  }
   if (!edit.ok) return { action: "blocked", refusal: edit.error };
   if (!edit.value.changed) return { action: "skip", reason: `production is already at \`${tag}\`` };
   if (openPullTag && !explicit) {
