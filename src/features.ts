@@ -6,6 +6,7 @@ import { FOLDER_LAYOUT_CHECK, handleFolderLayout } from "./handlers/handle-folde
 import { handleMergeGroup } from "./handlers/handle-merge-group.js";
 import { handlePrTitle, PR_TITLE_CHECK } from "./handlers/handle-pr-title.js";
 import { handlePromoteCommand, handleReleasePublished } from "./handlers/handle-promotion.js";
+import { handlePromotionMerged, handleRolloutStatus } from "./handlers/handle-rollout.js";
 import { handleSquashAudit } from "./handlers/handle-squash-audit.js";
 import { handleSquashTitle, SQUASH_TITLE_CHECK } from "./handlers/handle-squash-title.js";
 import { handleTagPush } from "./handlers/handle-tag-push.js";
@@ -99,6 +100,13 @@ export const FEATURES = {
     on: [{ events: ONBOARDING_EVENTS, handle: handleOnboarding }],
     // Nowhere in a repository to say it (it is not active): the runner's log line is the report.
     reportFailure: async () => undefined,
+  },
+  rollout: {
+    on: [
+      { events: ["status"], handle: handleRolloutStatus },
+      { events: ["pull_request.closed"], handle: handlePromotionMerged },
+    ],
+    reportFailure: inIssue("rollout", "track the production rollout from Flux's commit statuses"),
   },
 } satisfies Record<string, Feature>;
 

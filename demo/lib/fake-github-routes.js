@@ -1,6 +1,7 @@
 // @ts-check
 // The REST endpoints of the fake GitHub: GitHub's paths, status codes, error answers and pagination.
 // Add a route with `route(method, "/repos/:owner/:repo/…", handler)`; `:name` matches one segment, `*name` the rest.
+import { combinedStatusJson, statusJson } from "./fake-github-statuses.js";
 import { EMPTY_TREE } from "./git-store.js";
 import {
   APP_PERMISSIONS,
@@ -547,6 +548,24 @@ export function defineRoutes(fake) {
       200,
       page.headers,
     );
+  });
+  // Commit statuses (Flux's notification-controller posts one per Kustomization): create, and the combined status.
+  route("POST", `${R}/statuses/:sha`, async (ctx) => {
+    const sha = /^[0-9a-f]{40}$/.test(ctx.params.sha ?? "")
+      ? await git.resolveCommit(ctx.params.sha ?? "")
+      : null;
+    if (!sha) throw validationFailed("sha", "invalid", `No commit found for SHA: ${ctx.params.sha}`);
+    if (!["error", "failure", "pending", "success"].includes(String(ctx.body.state))) {
+      throw validationFailed("state", "invalid", "state is not included in the list");
+    }
+    const status = await fake.createCommitStatus(sha, ctx.body, ctx.actor);
+    return json(statusJson(fake.urls, fake.repo, status), 201);
+  });
+  route("GET", `${R}/commits/*ref/status`, async (ctx) => {
+    const sha = await commitOr404(ctx.params.ref ?? "");
+    const perPage = Math.min(Number(ctx.query.get("per_page") ?? 100) || 100, 100);
+    const page = Math.max(Number(ctx.query.get("page") ?? 1) || 1, 1);
+    return json(combinedStatusJson(fake.urls, fake.repo, sha, fake.commitStatuses, { page, perPage }));
   });
   route("GET", `${R}/commits/:commit_sha/pulls`, async (ctx) => {
     const sha = await commitOr404(ctx.params.commit_sha ?? "");

@@ -13,6 +13,7 @@ import { FAULT_MODES, decideFault, faultResponse, faultRule } from "./fake-fault
 import { WebhookSender, signature } from "./webhook-sender.js";
 import { HttpError, validationFailed } from "./http-error.js";
 import { examplePayload } from "./webhook-examples.js";
+import { statusEventFields } from "./fake-github-statuses.js";
 import {
   checkRunJson,
   commitJson,
@@ -155,6 +156,8 @@ export class FakeGitHub {
     this.unreopenable = new Set();
     /** @type {CheckRunState[]} */
     this.checkRuns = [];
+    /** Commit statuses, oldest first (Flux's reports). @type {import("./fake-github-statuses.js").CommitStatusState[]} */
+    this.commitStatuses = [];
     /** @type {ReleaseState[]} */
     this.releases = [];
     /** @type {Set<string>} */
@@ -598,10 +601,13 @@ export class FakeGitHub {
     return null;
   }
 
-  /** Issues an installation access token (the only secret this fake knows; tests check it never reaches logs). */
-  issueToken() {
+  /**
+   * Issues an installation access token (the only secret this fake knows; tests check it never reaches logs); `login`
+   * is who acts with it (another App's bot, e.g. Flux's notification-controller authenticated as a GitHub App).
+   */
+  issueToken(login = this.botLogin) {
     const token = `ghs_fake${randomBytes(16).toString("hex")}`;
-    this.tokens.set(token, this.botLogin);
+    this.tokens.set(token, login);
     return token;
   }
 
@@ -1225,6 +1231,43 @@ export class FakeGitHub {
       });
       this.nextNumber = Math.max(this.nextNumber, number + 1);
     }
+  }
+
+  /**
+   * A commit status, as Flux's notification-controller posts it (`POST /statuses/{sha}`), recorded and announced with
+   * the `status` webhook GitHub sends (`branches`: the branches whose head contains the commit, at most 10).
+   * @param {string} sha @param {Record<string, any>} input `state`, `context`, `description`, `target_url`
+   * @param {string} creator
+   */
+  async createCommitStatus(sha, input, creator) {
+    /** @type {import("./fake-github-statuses.js").CommitStatusState} */
+    const status = {
+      id: this.newId(),
+      sha,
+      state: input.state,
+      context: typeof input.context === "string" ? input.context : "default",
+      description: typeof input.description === "string" ? input.description : null,
+      targetUrl: typeof input.target_url === "string" ? input.target_url : null,
+      creator,
+      createdAt: this.now(),
+    };
+    this.commitStatuses.push(status);
+    const commit = /** @type {import("./git-store.js").GitCommit} */ (await this.git.commit(sha));
+    const branches = [];
+    for (const { ref, sha: head } of await this.git.refs("refs/heads/")) {
+      if (branches.length < 10 && (head === sha || (await this.git.isAncestor(sha, head)))) {
+        branches.push(ref.replace(/^refs\/heads\//, ""));
+      }
+    }
+    const payload = examplePayload("status", undefined, { installationId: this.installationId });
+    delete payload.organization;
+    delete payload.enterprise;
+    Object.assign(
+      payload,
+      statusEventFields(this.urls, this.repo, status, this.commitJson(commit), branches),
+    );
+    this.outbox.push({ name: "status", payload, cause: `status ${status.context} ${status.state}` });
+    return status;
   }
 
   // ---------------------------------------------------------------- JSON helpers used by routes

@@ -74,6 +74,17 @@ export const FIX_STUFF_FILES = {
 
 /** The change that makes v0.0.4 (step 6), merged through a PR like the team's other work. */
 export const NEXT_TITLE = "feat(ingress-nginx): disable snippet annotations";
+/** Flux's side of the rollout step: its App's bot, the first block of its Provider's UID, and the bot's config. */
+export const FLUX_BOT = "flux-notifications[bot]";
+export const FLUX_PROVIDER_ID = "0c9c2e41";
+export const ROLLOUT_CONFIG_BRANCH = "rollout-status-ids";
+export const ROLLOUT_CONFIG_TITLE = "chore(config): read flux commit statuses with their namespace";
+export const ROLLOUT_CONFIG = [
+  "# Flux's Provider sets commitStatusExpr to kind/namespace/name/provider (see the README).",
+  "rollout:",
+  '  statusFormat: "kustomization/{namespace}/{name}/{provider}"',
+  "",
+].join("\n");
 export const NEXT_BRANCH = "ingress-no-snippets";
 export const NEXT_FILES = {
   "features/ingress-nginx/namespaced/configmap-ingress-nginx-controller.yaml": [
@@ -453,6 +464,113 @@ export const STORY_STEPS = [
     },
   },
   {
+    id: "promotion-merged-rollout",
+    title:
+      "The promotion PR is merged; Flux reports the production Kustomizations one by one → the release's Rollout section and the Rollout check follow (one fails, then recovers)",
+    async run(h) {
+      // 1. The team gives Flux's Provider a commitStatusExpr with the namespace (prod and non-prod share Kustomization
+      //    names in this repository) and says so in the bot's configuration: a PR like any other.
+      const configSha = await h.fake.commitFiles({
+        branch: ROLLOUT_CONFIG_BRANCH,
+        from: "main",
+        message: ROLLOUT_CONFIG_TITLE,
+        files: { ".github/gitops-release-bot.yml": ROLLOUT_CONFIG },
+        actor: MAINTAINER,
+      });
+      const configPr = await h.fake.openPullRequest({
+        head: ROLLOUT_CONFIG_BRANCH,
+        title: ROLLOUT_CONFIG_TITLE,
+        actor: MAINTAINER,
+      });
+      const configEvents = await h.deliverPending();
+      await h.waitForCheckRun("Squash title", configSha);
+      await h.fake.mergePullRequest(configPr, { method: "squash", actor: MAINTAINER });
+      configEvents.push(...(await h.deliverPending()));
+      // 2. The promotion PR is merged: the Rollout check starts on its merge commit.
+      const promotion = openPromotions(h)[0];
+      if (!promotion) throw new Error("no open promotion PR to merge");
+      const tag = /<!-- gitops-release-bot:promotion tag=(\S+) -->/.exec(promotion.body ?? "")?.[1] ?? "";
+      const tracked = rolloutTargets(promotion.body);
+      const mergeSha = await h.fake.mergePullRequest(promotion, { method: "squash", actor: MAINTAINER });
+      const merged = await h.deliverPending();
+      const rollout = () => h.checksOn(mergeSha).find((run) => run.name === "Rollout");
+      await waitUntil("the Rollout check on the merge commit", rollout, { timeoutMs: 15_000 });
+      /** @type {Array<{ report: string; check: string; title: string; section: string | null; summary?: string }>} */
+      const timeline = [];
+      const observe = (/** @type {string} */ report) => {
+        const run = /** @type {import("./github-shapes.js").CheckRunState} */ (rollout());
+        timeline.push({
+          report,
+          check: run.status === "completed" ? String(run.conclusion) : run.status,
+          title: String(run.output.title),
+          section: rolloutState(h.fake.releases.find((r) => r.tagName === tag)?.body ?? null),
+          ...(run.conclusion === "failure" ? { summary: String(run.output.summary) } : {}),
+        });
+      };
+      observe("(merged, nothing reported yet)");
+      // 3. Flux (its notification-controller, authenticated as its own GitHub App) posts one status per
+      //    Kustomization on the tag's commit, the revision production applies. A non-prod Kustomization with a
+      //    production name reports on the same commit: it is not production's.
+      const tagSha = String(await h.fake.git.resolveRef(`refs/tags/${tag}`));
+      const token = h.fake.issueToken(FLUX_BOT);
+      const report = async (
+        /** @type {string} */ namespace,
+        /** @type {string} */ name,
+        /** @type {"success" | "failure"} */ state,
+      ) => {
+        const response = await fetch(
+          `${h.fake.urls.api}/repos/${h.fake.repo.owner}/${h.fake.repo.name}/statuses/${tagSha}`,
+          {
+            method: "POST",
+            headers: { authorization: `token ${token}`, "content-type": "application/json" },
+            body: JSON.stringify({
+              state,
+              context: `kustomization/${namespace}/${name}/${FLUX_PROVIDER_ID}`,
+              description: state === "success" ? "reconciliation succeeded" : "health check failed",
+            }),
+          },
+        );
+        if (response.status !== 201) throw new Error(`POST /statuses answered ${response.status}`);
+        await h.deliverPending();
+        observe(`${namespace}/${name}: ${state}`);
+      };
+      await report("non-prod-eu-west-1", tracked[0]?.name ?? "common", "success");
+      for (const [i, k] of tracked.entries()) {
+        if (i === Math.min(1, tracked.length - 1)) await report(k.namespace, k.name, "failure");
+        await report(k.namespace, k.name, "success");
+      }
+      // The bot's own writes (the release's section) make GitHub send `release.edited`: delivered too, ignored.
+      const botEvents = await h.deliverPending();
+      const release = h.fake.releases.find((r) => r.tagName === tag);
+      const failed = timeline.find((t) => t.check === "failure");
+      return {
+        lines: [
+          `GitHub: ${MAINTAINER} merged PR #${configPr.number} "${ROLLOUT_CONFIG_TITLE}" (rollout.statusFormat with the namespace)`,
+          deliveredLine(configEvents),
+          `GitHub: ${MAINTAINER} merged the promotion PR #${promotion.number} (${short(mergeSha)}): production moves to ${tag}`,
+          deliveredLine(merged),
+          `Flux: ${tracked.length} production Kustomizations change; each reports on ${tag}'s commit ${short(tagSha)}`,
+          ...timeline.map(
+            (t) =>
+              `  ${t.report} → Rollout check ${t.check} ("${t.title}"), release section ${t.section ?? "none"}`,
+          ),
+          ...(failed ? [`Bot: the failed check said "${failed.title}" and how to roll back`] : []),
+          deliveredLine(botEvents),
+        ],
+        facts: {
+          tag,
+          tagSha,
+          mergeSha,
+          tracked,
+          timeline,
+          rollout: rollout(),
+          releaseBody: release?.body ?? null,
+          statusRequests: h.fake.requests.filter((r) => r.path.includes("/statuses/")).length,
+        },
+      };
+    },
+  },
+  {
     id: "redeliver-everything",
     title: "Every webhook of the story is delivered a second time",
     async run(h) {
@@ -664,6 +782,19 @@ function auditIssue(h) {
 /** @param {import("./harness.js").Harness} h @param {string} tag */
 function releasesOf(h, tag) {
   return h.fake.releases.filter((release) => release.tagName === tag);
+}
+
+/** The Kustomizations the rollout waits for, from the promotion PR's hidden marker. @param {string | null} body */
+function rolloutTargets(body) {
+  const json = /<!-- gitops-release-bot:rollout-targets (\{.*?\}) -->/.exec(body ?? "")?.[1];
+  /** @type {Array<[string, string, string | null]>} */
+  const tracked = json ? JSON.parse(json).tracked : [];
+  return tracked.map(([namespace, name, cluster]) => ({ namespace, name, cluster }));
+}
+
+/** The state the release's Rollout section records, or null. @param {string | null} body */
+export function rolloutState(body) {
+  return /<!-- gitops-release-bot:rollout state=(\S+) /.exec(body ?? "")?.[1] ?? null;
 }
 
 /** @param {import("./harness.js").Harness} h */

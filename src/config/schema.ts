@@ -5,6 +5,7 @@ import { layoutSchema } from "./sections/layout.js";
 import { auditSchema, mergeSettingsSchema, squashTitleSchema } from "./sections/squash-title.js";
 import { promotionSchema } from "./sections/promotion.js";
 import { repositoriesSchema } from "./sections/activation.js";
+import { rolloutSchema } from "./sections/rollout.js";
 
 /** The repository's configuration file, read from the default branch through Probot (`_extends` supported). */
 export const CONFIG_FILE = "gitops-release-bot.yml";
@@ -24,6 +25,7 @@ export const configSchema = z
     audit: auditSchema.prefault({}),
     promotion: promotionSchema.prefault({}),
     repositories: repositoriesSchema,
+    rollout: rolloutSchema.prefault({}),
   })
   .describe(
     "Configuration of gitops-release-bot, in `.github/gitops-release-bot.yml` on the default branch.",

@@ -146,7 +146,11 @@ async function writeCheckRun(
 ): Promise<{ run: ListedCheckRun; action: "created" | "updated" | "unchanged" | "stale" }> {
   const asOf = options.asOf ? Math.floor(Date.parse(options.asOf) / 1000) : null;
   const externalId = `${fingerprintOf(result)}${asOf ? `@${asOf}` : ""}`;
-  if (existing && existing.status === "completed") {
+  // An in-progress run is only ever written by a result that waits (Rollout): the same fingerprint is the same output.
+  if (
+    existing &&
+    (existing.status === "completed" || (existing.status === "in_progress" && result.inProgress))
+  ) {
     const previous = parseExternalId(existing.externalId);
     if (previous.fingerprint === fingerprintOf(result)) return { run: existing, action: "unchanged" };
     if (asOf !== null && previous.asOf !== null && asOf < previous.asOf) {
@@ -163,13 +167,18 @@ async function writeCheckRun(
     ...(result.text ? { text: truncateUtf8(result.text, OUTPUT_LIMIT_BYTES) } : {}),
     ...(batch?.length ? { annotations: batch } : {}),
   });
-  const fields = {
-    status: "completed" as const,
-    conclusion: result.conclusion,
-    completed_at: new Date().toISOString(),
-    external_id: externalId,
-    output: output(batches[0]),
-  };
+  // GitHub does not move a completed run back to in progress: a waiting result on a completed run (a rollout that
+  // timed out, then heard from Flux again) is written completed with its conclusion (neutral) and the new output.
+  const waiting = result.inProgress === true && existing?.status !== "completed";
+  const fields = waiting
+    ? { status: "in_progress" as const, external_id: externalId, output: output(batches[0]) }
+    : {
+        status: "completed" as const,
+        conclusion: result.conclusion,
+        completed_at: new Date().toISOString(),
+        external_id: externalId,
+        output: output(batches[0]),
+      };
   let id: number;
   let action: "created" | "updated";
   await lease.assertHeld();
@@ -201,7 +210,8 @@ async function writeCheckRun(
       output: output(batch),
     });
   }
-  const run = { id, name: target.name, headSha: target.headSha, status: "completed", externalId };
+  const status = waiting ? "in_progress" : "completed";
+  const run = { id, name: target.name, headSha: target.headSha, status, externalId };
   return { run, action };
 }
 
@@ -276,5 +286,29 @@ export async function listCheckRunNames(
       (data as { check_runs: Array<{ name: string; app?: { id?: number } | null }> }).check_runs
         .filter((run) => run.app?.id === appId)
         .map((run) => run.name),
+  );
+}
+
+/** The App's check run named `name` on a commit (status and start), read conditionally; null when there is none. */
+export async function readCheckRunState(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+  name: string,
+  appId: number,
+): Promise<{ status: string; startedAt: string | null } | null> {
+  return reader.get(
+    octokit,
+    "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+    { ...repo, ref: sha, check_name: name, per_page: 10 },
+    (data) => {
+      const run = (
+        data as {
+          check_runs: Array<{ status: string; started_at: string | null; app?: { id?: number } | null }>;
+        }
+      ).check_runs.find((r) => r.app?.id === appId);
+      return run ? { status: run.status, startedAt: run.started_at } : null;
+    },
   );
 }

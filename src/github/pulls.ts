@@ -279,3 +279,83 @@ export async function getPullRequestData(octokit: Octokit, repo: RepoRef, number
   const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
   return data;
 }
+
+/** A merged pull request, as the rollout reads it. */
+export interface MergedPull {
+  number: number;
+  url: string;
+  body: string;
+  mergedAt: string;
+  mergeCommitSha: string;
+}
+
+/**
+ * The merged PRs whose head is `branch` of this repository, most recently updated first (`GET /pulls?state=closed&
+ * head=owner:branch`, one page of 30: a promotion branch's older PRs are history).
+ */
+export async function listMergedPulls(
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+): Promise<MergedPull[]> {
+  const { data } = await octokit.rest.pulls.list({
+    ...repo,
+    state: "closed",
+    head: `${repo.owner}:${branch}`,
+    sort: "updated",
+    direction: "desc",
+    per_page: 30,
+  });
+  return data
+    .filter((p) => p.head.ref === branch && p.merged_at && p.merge_commit_sha)
+    .map((p) => ({
+      number: p.number,
+      url: p.html_url,
+      body: p.body ?? "",
+      mergedAt: p.merged_at!,
+      mergeCommitSha: p.merge_commit_sha!,
+    }))
+    .sort((a, b) => Date.parse(b.mergedAt) - Date.parse(a.mergedAt));
+}
+
+/**
+ * The newest merged PR whose head is `branch`, read conditionally for the reconciliation sweep (one page: a 304 when
+ * nothing changed), reduced to what the rollout's timeout needs; `tagOf` reads the promoted tag from the body.
+ */
+export async function readLatestMergedPull(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+  tagOf: (body: string | null) => string | null,
+): Promise<{ number: number; mergeCommitSha: string; tag: string | null } | null> {
+  return reader.get(
+    octokit,
+    "GET /repos/{owner}/{repo}/pulls",
+    {
+      ...repo,
+      state: "closed",
+      head: `${repo.owner}:${branch}`,
+      sort: "updated",
+      direction: "desc",
+      per_page: 30,
+    },
+    (data) => {
+      const merged = (
+        data as Array<{
+          number: number;
+          head: { ref: string };
+          merged_at: string | null;
+          merge_commit_sha: string | null;
+          body: string | null;
+        }>
+      )
+        .filter((p) => p.head.ref === branch && p.merged_at && p.merge_commit_sha)
+        .sort((a, b) => Date.parse(b.merged_at!) - Date.parse(a.merged_at!))[0];
+      return merged
+        ? { number: merged.number, mergeCommitSha: merged.merge_commit_sha!, tag: tagOf(merged.body) }
+        : null;
+    },
+    branch,
+  );
+}

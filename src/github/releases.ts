@@ -159,3 +159,13 @@ export async function getPublishedReleaseData(octokit: Octokit, repo: RepoRef, t
     throw error;
   }
 }
+
+/** Replaces a release's body (`PATCH /releases/{id}`); the caller has checked that it changed. */
+export async function updateReleaseBody(
+  octokit: Octokit,
+  repo: RepoRef,
+  releaseId: number,
+  body: string,
+): Promise<void> {
+  await octokit.rest.repos.updateRelease({ ...repo, release_id: releaseId, body });
+}

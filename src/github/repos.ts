@@ -125,6 +125,19 @@ export async function listTagNames(octokit: Octokit, repo: RepoRef): Promise<str
   return tags.map((tag) => tag.name);
 }
 
+/** The names of the tags that point at `sha` (`GET /repos/{owner}/{repo}/tags`, 100 a page, read once per delivery). */
+export async function listTagsAt(
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+  event: object,
+): Promise<string[]> {
+  const tags = await memoizeForEvent(event, `tags:${repo.owner}/${repo.repo}`, () =>
+    octokit.paginate(octokit.rest.repos.listTags, { ...repo, per_page: 100 }),
+  );
+  return tags.filter((tag) => tag.commit.sha === sha).map((tag) => tag.name);
+}
+
 // Read conditionally (If-None-Match with the stored ETag; a 304 is free) for the reconciliation sweep, which keeps
 // only the reduced view it compares.
 

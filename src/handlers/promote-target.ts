@@ -5,6 +5,7 @@ import {
   rankConsumerCandidates,
 } from "../gitops/find-source-consumers.js";
 import { discoverPromotionTargets, promotionDiscoveryFiles } from "../gitops/discover-promotion-targets.js";
+import { listKustomizations } from "../gitops/list-kustomizations.js";
 import type { EditRefusal, RefEdit } from "../gitops/set-source-ref.js";
 import { readFile } from "../github/contents.js";
 import { commitFileOnBranch, getBranchSha, getTree, readBlobs, type RepoTree } from "../github/git-data.js";
@@ -207,6 +208,7 @@ async function describeConsumers(
     : { files: [], complete: true, via: "compare" as const };
   return {
     changes: productionChanges(consumers, changed),
+    all: listKustomizations(files),
     unread: candidates.length - read.length,
     incompleteReason: changed.complete
       ? null

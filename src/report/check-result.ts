@@ -7,6 +7,8 @@ export interface CheckResult {
   summary: string;
   text?: string;
   annotations?: CheckAnnotation[];
+  /** Written as `in_progress` (the conclusion is then not sent): a check that waits for outside reports (Rollout). */
+  inProgress?: true;
 }
 
 export interface CheckAnnotation {

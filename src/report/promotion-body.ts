@@ -1,6 +1,8 @@
 import type { PinnedRef } from "../gitops/set-source-ref.js";
 import type { ProductionChanges, SourceConsumer } from "../gitops/find-source-consumers.js";
+import type { KustomizationRef } from "../rules/map-flux-statuses.js";
 import { inlineCode, quotedMarkdown, truncateUtf8 } from "../util/markdown.js";
+import { renderRolloutMarker } from "./rollout-report.js";
 
 const MARKER = /<!-- gitops-release-bot:promotion tag=(\S+) -->/;
 
@@ -22,6 +24,8 @@ export interface PromotionBodyInput {
     unread: number;
     /** Why the changed-file list is incomplete, if it is. */
     incompleteReason: string | null;
+    /** Every Kustomization in the files read, whatever its source (the rollout's ids are checked against them). */
+    all?: KustomizationRef[];
   } | null;
 }
 
@@ -44,9 +48,28 @@ export function renderPromotionBody(input: PromotionBodyInput): string {
     "Merging this PR is the production change.",
     "",
     `<!-- gitops-release-bot:promotion tag=${tag} -->`,
+    ...rolloutMarkerLines(input),
   ];
   // GitHub's PR body limit is 65,536 characters; leave room.
   return truncateUtf8(lines.join("\n"), 60_000);
+}
+
+/** What the rollout waits for: the Kustomizations that change or may change (see report/rollout-report.ts). */
+function rolloutMarkerLines(input: PromotionBodyInput): string[] {
+  const consumers = input.consumers;
+  if (!consumers?.all) return [];
+  const { changes } = consumers;
+  const key = (k: KustomizationRef) => `${k.namespace}/${k.name}/${k.cluster ?? ""}`;
+  const tracked = [...changes.changed, ...changes.unknown].map(({ name, namespace, cluster }) => ({
+    name,
+    namespace,
+    cluster,
+  }));
+  const trackedKeys = new Set(tracked.map(key));
+  const others = consumers.all.filter((k) => !trackedKeys.has(key(k)));
+  return [
+    renderRolloutMarker({ previous: input.from.value, tracked, others, complete: consumers.unread === 0 }),
+  ];
 }
 
 function releaseNotes(release: PromotionBodyInput["release"], tag: string): string {

@@ -61,13 +61,31 @@ export interface ReconcileInput {
    * later are left to them. Null: nothing can be in flight (a fresh in-process queue at start-up).
    */
   settledBefore: string | null;
+  /**
+   * Rollout checks still in progress on merged promotion PRs (read only when rollout tracking is enabled), and the
+   * configured timeout: a check older than it gets its rollout evaluated again, which ends it neutral when Flux has
+   * been silent that long. The sweep is what enforces the timeout (it survives restarts; a timer would not).
+   */
+  rollouts?: {
+    timeoutMinutes: number;
+    /** The sweep's time (ms since epoch). */
+    now: number;
+    pulls: Array<{
+      targetId: string;
+      number: number;
+      mergeSha: string;
+      status: string;
+      startedAt: string | null;
+    }>;
+  };
 }
 
 export type Heal =
   | { kind: "pull-checks"; id: string; number: number; headSha: string; features: PullCheckFeature[] }
   | { kind: "tag"; id: string; tag: string }
   | { kind: "release"; id: string; tag: string }
-  | { kind: "audit"; id: string; before: string; after: string; reason: string };
+  | { kind: "audit"; id: string; before: string; after: string; reason: string }
+  | { kind: "rollout"; id: string; number: number; targetId: string };
 
 /** The deterministic job id: a sweep and the next sweep (or another replica's) enqueue one job per heal. */
 export const healId = (repo: string, what: string, at: string): string => `reconcile:${repo}:${what}@${at}`;
@@ -75,7 +93,35 @@ export const healId = (repo: string, what: string, at: string): string => `recon
 /** Everything to heal in one repository (in the order: pull checks, tag, release, audit). */
 export function planReconciliation(input: ReconcileInput): Heal[] {
   if (!input.active) return [];
-  return [...planPullChecks(input), ...planTag(input), ...planPromotion(input), ...planAudit(input)];
+  return [
+    ...planPullChecks(input),
+    ...planTag(input),
+    ...planPromotion(input),
+    ...planAudit(input),
+    ...planRolloutTimeouts(input),
+  ];
+}
+
+/**
+ * A Rollout check in progress for longer than the timeout: evaluate it again (the handler ends it neutral when no
+ * report came for that long). The id carries the timeout period, so a rollout that is still being reported is looked
+ * at again one period later, not never.
+ */
+function planRolloutTimeouts(input: ReconcileInput): Heal[] {
+  const rollouts = input.rollouts;
+  if (!rollouts || !input.config.valid) return [];
+  const timeoutMs = rollouts.timeoutMinutes * 60_000;
+  const period = Math.floor(rollouts.now / timeoutMs);
+  return rollouts.pulls
+    .filter(
+      (p) => p.status === "in_progress" && p.startedAt && rollouts.now - Date.parse(p.startedAt) >= timeoutMs,
+    )
+    .map((p) => ({
+      kind: "rollout" as const,
+      id: healId(input.repo, `rollout-${p.targetId}`, `${p.mergeSha}:${period}`),
+      number: p.number,
+      targetId: p.targetId,
+    }));
 }
 
 const settled = (input: ReconcileInput, at: string | null): boolean =>

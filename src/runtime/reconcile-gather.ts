@@ -11,15 +11,16 @@ import type { InstallationRepository } from "../github/apps.js";
 import type { ConditionalReader } from "../github/conditional-reads.js";
 import { readConfigFilesAtRef, readFileTextAt } from "../github/contents.js";
 import { decideActivation } from "../rules/activation.js";
-import { listCheckRunNames } from "../github/checks.js";
+import { listCheckRunNames, readCheckRunState } from "../github/checks.js";
 import { listRecentCommits } from "../github/commits.js";
 import { pickTreeFiles, readBlobReduced, readBranchHead } from "../github/git-data.js";
 import { listOpenBotIssues } from "../github/issues.js";
-import { getPullRequestData, listOpenPulls } from "../github/pulls.js";
+import { getPullRequestData, listOpenPulls, readLatestMergedPull } from "../github/pulls.js";
 import { getPublishedReleaseData, listReleaseSummaries } from "../github/releases.js";
 import { listTagsConditional } from "../github/repos.js";
 import type { Octokit, RepoRef } from "../github/types.js";
 import { readPromotionTag } from "../report/promotion-body.js";
+import { ROLLOUT_CHECK } from "../report/rollout-report.js";
 import { AUDIT_ISSUE_KEY, readAuditState } from "../report/squash-audit-issue.js";
 import { promotionSource, targetId } from "../rules/plan-promotion.js";
 import type { Heal, PullCheckFeature, ReconcileInput } from "../rules/plan-reconciliation.js";
@@ -31,6 +32,7 @@ export interface ConfigView {
   /** Opt-in (`decideActivation`): false when neither the repository nor the organization's list turns it on. */
   active: boolean;
   input: ReconcileInput["config"];
+  rollout: { enabled: boolean; timeoutMinutes: number };
   targets: Array<PromotionTarget & { id: string }>;
   discoveryReads: number;
 }
@@ -49,7 +51,14 @@ export async function gatherRepository(
   reader: ConditionalReader,
   octokit: Octokit,
   repository: InstallationRepository,
-  options: { active: boolean; settledBefore: string | null; configs: ConfigCache; appId: number },
+  options: {
+    active: boolean;
+    settledBefore: string | null;
+    configs: ConfigCache;
+    appId: number;
+    /** The sweep's clock (ms since epoch), for the rollout timeout. */
+    now?: number;
+  },
 ): Promise<ReconcileInput | null> {
   const repo: RepoRef = { owner: repository.owner.login, repo: repository.name };
   const fullName = `${repo.owner}/${repo.repo}`;
@@ -95,7 +104,17 @@ export async function gatherRepository(
       };
     }
   }
+  const rollouts = await gatherRollouts(
+    reader,
+    octokit,
+    repo,
+    config,
+    anyPublished,
+    options.appId,
+    options.now,
+  );
   return {
+    ...(rollouts ? { rollouts } : {}),
     repo: fullName,
     defaultBranch: repository.default_branch,
     headSha,
@@ -110,6 +129,37 @@ export async function gatherRepository(
     recentCommits,
     settledBefore: options.settledBefore,
   };
+}
+
+/**
+ * Per promotion target, the newest merged promotion PR and the App's Rollout check on its merge commit (two
+ * conditional reads: 304s while nothing changes); only when rollout tracking is enabled and a release was published.
+ */
+async function gatherRollouts(
+  reader: ConditionalReader,
+  octokit: Octokit,
+  repo: RepoRef,
+  config: ConfigView,
+  anyPublished: boolean,
+  appId: number,
+  now = Date.now(),
+): Promise<ReconcileInput["rollouts"] | null> {
+  if (!config.input.valid || !config.rollout.enabled || !anyPublished) return null;
+  const pulls: NonNullable<ReconcileInput["rollouts"]>["pulls"] = [];
+  for (const target of config.targets) {
+    const pull = await readLatestMergedPull(reader, octokit, repo, `promote/${target.id}`, readPromotionTag);
+    if (!pull?.tag) continue;
+    const run = await readCheckRunState(reader, octokit, repo, pull.mergeCommitSha, ROLLOUT_CHECK, appId);
+    if (!run) continue;
+    pulls.push({
+      targetId: target.id,
+      number: pull.number,
+      mergeSha: pull.mergeCommitSha,
+      status: run.status,
+      startedAt: run.startedAt,
+    });
+  }
+  return { timeoutMinutes: config.rollout.timeoutMinutes, now, pulls };
 }
 
 async function configOf(
@@ -153,6 +203,7 @@ function configView(config: Config, valid: boolean): ConfigView {
     },
     targets,
     discoveryReads: config.promotion.discoveryReads,
+    rollout: { enabled: config.rollout.enabled, timeoutMinutes: config.rollout.timeoutMinutes },
   };
 }
 
@@ -301,6 +352,12 @@ export async function jobForHeal(
       const release = await getPublishedReleaseData(octokit, repo, heal.tag);
       if (!release || release.draft) return null;
       return job("release", { action: "published", release }, ["promotion"]);
+    }
+    case "rollout": {
+      // The merged promotion PR's `closed` delivery: the rollout feature evaluates it again (and times it out).
+      const pull = await getPullRequestData(octokit, repo, heal.number);
+      if (!pull.merged) return null;
+      return job("pull_request", { action: "closed", number: heal.number, pull_request: pull }, ["rollout"]);
     }
     case "audit":
       return job(

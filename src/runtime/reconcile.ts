@@ -182,6 +182,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
                 settledBefore,
                 configs,
                 appId: self.id,
+                now: now(),
               });
               report.repositories++;
               if (!input) return;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
+import { readRolloutMarker } from "../../src/report/rollout-report.js";
 import { createTestApp } from "../helpers/test-app.js";
 import { mockGitHub, resetNock } from "../helpers/mock-github.js";
 import { examplePayload } from "../helpers/webhooks.js";
@@ -84,6 +85,13 @@ describe("promotion PR", () => {
     expect(pull!.body).toContain("### Cluster `prod-eu-west-1` (kubeconfig `prod-eu-west-1-kubeconfig`)");
     expect(pull!.body).toContain("### Namespace `flux-system`");
     expect(pull!.body).toContain("<!-- gitops-release-bot:promotion tag=v0.0.3 -->");
+    // Nothing changes in production with v0.0.3: its rollout waits for no Kustomization.
+    expect(readRolloutMarker(pull!.body)).toEqual({
+      previous: "v0.0.2",
+      complete: true,
+      tracked: [],
+      others: [],
+    });
   });
 
   test("the same delivery again → no second PR, nothing written", async () => {
@@ -112,6 +120,13 @@ describe("promotion PR", () => {
     expect(pull!.title).toBe("chore(release): promote v0.0.4 to release");
     expect(pull!.body).toContain("from tag `v0.0.2` to tag `v0.0.4`");
     expect(pull!.body).toContain("`tenants-prod` (`./tenants/aws/prod`): **changes**");
+    // What the rollout waits for: the production Kustomization that changes; no other Kustomization shares its name.
+    expect(readRolloutMarker(pull!.body)).toEqual({
+      previous: "v0.0.2",
+      complete: true,
+      tracked: [{ namespace: "prod-eu-west-1", name: "tenants-prod", cluster: "prod-eu-west-1-kubeconfig" }],
+      others: [],
+    });
     expect(fake.branches.get("promote/release")!.get(RELEASE_PATH)).toContain("    tag: v0.0.4\n");
     // The open PR's branch moved once, straight to the new commit: never to main itself, where the PR would have no
     // commits and GitHub would close it for good.

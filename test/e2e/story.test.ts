@@ -188,10 +188,19 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     });
   }, 90_000);
 
-  test("8. every webhook delivered a second time → no duplicate check run, release, issue or PR", async () => {
+  test("8. the promotion PR is merged; Flux reports one by one → the Rollout check and the release's Rollout section follow, one failure recovers", async () => {
+    const facts = await runStep("promotion-merged-rollout");
+    expect(facts.tag).toBe("v0.0.5");
+    // Flux's statuses landed on the tag's commit (the revision production applies), not on the merge commit.
+    expect(facts.tagSha).not.toBe(facts.mergeSha);
+    // One report per tracked Kustomization, one failure, one non-prod report.
+    expect(facts.statusRequests).toBe(facts.tracked.length + 2);
+  }, 120_000);
+
+  test("9. every webhook delivered a second time → no duplicate check run, release, issue or PR", async () => {
     const facts = await runStep("redeliver-everything");
     expect(facts.redelivered).toBe(h.sender.deliveries.length);
-    // Every step's deliveries: steps 1–7 (the bot's own writes included).
+    // Every step's deliveries: steps 1–8 (the bot's own writes included).
     expect(facts.redelivered).toBeGreaterThanOrEqual(30);
     expect(facts.statuses.every((s: number) => s >= 200 && s < 300)).toBe(true);
     expect(facts.duplicates).toEqual([]);
@@ -213,12 +222,13 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
       ["v0.0.5", false],
     ]);
     expect([...h.fake.issues.values()].map((i) => i.title)).toEqual([AUDIT_ISSUE_TITLE]);
+    // Step 8 merged it.
     expect(
       [...h.fake.pulls.values()].filter((pr) => pr.head === PROMOTION_BRANCH).map((pr) => pr.state),
-    ).toEqual(["open"]);
+    ).toEqual(["closed"]);
   }, 60_000);
 
-  test("9. a bad signature → 400, no API call, nothing changes on the fake GitHub", async () => {
+  test("10. a bad signature → 400, no API call, nothing changes on the fake GitHub", async () => {
     const facts = await runStep("bad-signature");
     expect(facts.status).toBe(400);
     expect(facts.newRequests).toBe(0);
@@ -235,7 +245,7 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     expect(requests.some((r) => r.route === "/app/installations/:installation_id/access_tokens")).toBe(true);
     expect(h.fake.problems()).toEqual([]);
     expect(h.fake.unhandled).toEqual([]);
-    // Nothing failed inside the (restarted) app; the forged delivery of step 9 was refused at the webhook edge (a
+    // Nothing failed inside the (restarted) app; the forged delivery of step 10 was refused at the webhook edge (a
     // warning, before Probot, which would log its whole payload as an error); no token reached the log.
     expect(h.app.logRecords().filter((record) => Number(record.level) >= 50)).toEqual([]);
     const forged = h.app
@@ -245,7 +255,7 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     for (const token of h.fake.tokens.keys()) expect(h.app.logs()).not.toContain(token);
   });
 
-  test("the fake's App delivery log holds every delivery once and, after step 8, its redelivery (same GUID)", () => {
+  test("the fake's App delivery log holds every delivery once and, after step 9, its redelivery (same GUID)", () => {
     const log = h.fake.deliveryLog.map((e) => e.item);
     const guids = h.sender.deliveries.map((d) => d.id);
     expect(log.filter((item) => !item.redelivery).map((item) => item.guid)).toEqual(guids);

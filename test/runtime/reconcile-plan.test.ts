@@ -291,3 +291,46 @@ describe("planReconciliation", () => {
     expect(planReconciliation(input)).toEqual(planReconciliation(structuredClone(input)));
   });
 });
+
+describe("the rollout timeout (enforced by the sweep, so it survives restarts)", () => {
+  const NOW = Date.parse("2026-12-07T07:00:00Z");
+  const withRollout = (status: string, startedMinutesAgo: number): ReconcileInput => ({
+    ...idle(),
+    rollouts: {
+      timeoutMinutes: 30,
+      now: NOW,
+      pulls: [
+        {
+          targetId: "release",
+          number: 15,
+          mergeSha: sha("m"),
+          status,
+          startedAt: new Date(NOW - startedMinutesAgo * 60_000).toISOString(),
+        },
+      ],
+    },
+  });
+  test("a Rollout check in progress past the timeout: its merged PR is evaluated again", () => {
+    const period = Math.floor(NOW / (30 * 60_000));
+    expect(planReconciliation(withRollout("in_progress", 31))).toEqual([
+      {
+        kind: "rollout",
+        id: `reconcile:acme/platform:rollout-release@${sha("m")}:${period}`,
+        number: 15,
+        targetId: "release",
+      },
+    ]);
+  });
+  test("a younger one, or a completed one, is left alone", () => {
+    expect(planReconciliation(withRollout("in_progress", 29))).toEqual([]);
+    expect(planReconciliation(withRollout("completed", 120))).toEqual([]);
+  });
+  test("one period later the same rollout gets a new job id (still being reported, it is looked at again)", () => {
+    const first = planReconciliation(withRollout("in_progress", 31))[0]!;
+    const later = planReconciliation({
+      ...withRollout("in_progress", 61),
+      rollouts: { ...withRollout("in_progress", 61).rollouts!, now: NOW + 30 * 60_000 },
+    })[0]!;
+    expect(later.id).not.toBe(first.id);
+  });
+});

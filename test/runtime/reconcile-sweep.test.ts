@@ -201,6 +201,19 @@ function mockSweepReads(api: nock.Scope, state: State, mode: "fresh" | "unchange
     })),
   );
   answer(api.get(`${R}/issues`).query({ state: "open", per_page: 100 }), INSTALLATION_AUTH, 'W/"issues"', []);
+  // Rollout tracking (on by default): the newest merged promotion PR of the target; none here.
+  answer(
+    api.get(`${R}/pulls`).query({
+      state: "closed",
+      head: `${OWNER}:promote/release`,
+      sort: "updated",
+      direction: "desc",
+      per_page: 30,
+    }),
+    INSTALLATION_AUTH,
+    'W/"merged"',
+    [],
+  );
   answer(
     api.get(`${R}/commits/${PR_HEAD}/check-runs`).query({ per_page: 100 }),
     INSTALLATION_AUTH,
@@ -313,27 +326,28 @@ describe("the reconciliation sweep (nock: GitHub's schema, app JWT and installat
 
     const first = (await sweeps.sweep("start"))!;
     expect(first).toMatchObject({ repositories: 1, enqueued: 0, errors: 0 });
-    // 13 reads, the configuration read (the repository's own file: it opted in), and the installation token.
-    expect(first.apiCalls).toBe(14);
-    expect(first.rateLimitedCalls).toBe(14);
+    // 14 reads (the newest merged promotion PR for the rollout timeout included), the configuration read (the
+    // repository's own file: it opted in), and the installation token.
+    expect(first.apiCalls).toBe(15);
+    expect(first.rateLimitedCalls).toBe(15);
     const second = (await sweeps.sweep("schedule"))!;
     expect(second).toMatchObject({ repositories: 1, enqueued: 0, errors: 0, rateLimitedCalls: 0 });
-    expect(second.apiCalls).toBe(12);
+    expect(second.apiCalls).toBe(13);
     expect(queue.jobs).toEqual([]);
     github.finish();
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/grb_reconcile_repositories_total 2/);
-    expect(metrics).toMatch(/grb_reconcile_api_calls_total 26/);
-    expect(metrics).toMatch(/grb_reconcile_rate_limited_calls_total 14/);
+    expect(metrics).toMatch(/grb_reconcile_api_calls_total 28/);
+    expect(metrics).toMatch(/grb_reconcile_rate_limited_calls_total 15/);
     expect(metrics).toMatch(/grb_reconcile_sweeps_total\{reason="schedule",result="ok"\} 1/);
     // One log line per sweep says what it cost.
     const lines = logged.filter((line) => line.level === "info").map((line) => String(line.msg));
     expect(lines).toEqual([
       expect.stringMatching(
-        /^reconcile \(start\): 1 repositories, 0 jobs enqueued, 14 API calls \(14 rate-limited\)/,
+        /^reconcile \(start\): 1 repositories, 0 jobs enqueued, 15 API calls \(15 rate-limited\)/,
       ),
       expect.stringMatching(
-        /^reconcile \(schedule\): 1 repositories, 0 jobs enqueued, 12 API calls \(0 rate-limited\)/,
+        /^reconcile \(schedule\): 1 repositories, 0 jobs enqueued, 13 API calls \(0 rate-limited\)/,
       ),
     ]);
   });

@@ -120,6 +120,26 @@ const STEP_CHECKS: Record<string, (facts: Facts, h: Harness, memory: Memory) => 
       verdicts(PR_CHECKS.map((name) => ({ name, conclusion: "success" }))),
     );
   },
+  "promotion-merged-rollout"(facts) {
+    // Merged: in progress until Flux reports; a non-prod Kustomization with a production name changes nothing.
+    expect(facts.tracked.length).toBeGreaterThanOrEqual(2);
+    expect(facts.timeline[0]).toMatchObject({ check: "in_progress", section: "in_progress" });
+    expect(facts.timeline[1]).toMatchObject({ check: "in_progress", section: "in_progress" });
+    expect(facts.timeline[1].title).toBe(`Waiting for Flux: 0 of ${facts.tracked.length} applied`);
+    // One Kustomization fails: the check fails with its name, cluster, Flux's message and the rollback command.
+    const failed = facts.timeline.find((t: any) => t.check === "failure");
+    expect(failed).toBeDefined();
+    expect(failed.section).toBe("failure");
+    expect(failed.title).toMatch(/^\S+\/\S+ failed: health check failed$/);
+    expect(failed.summary).toContain("Roll back: comment `/promote v0.0.2`");
+    expect(failed.summary).toContain("kubeconfig");
+    // It recovers, and every production Kustomization that changes applied the release.
+    expect(facts.timeline.at(-1)).toMatchObject({ check: "success", section: "success" });
+    expect(facts.rollout).toMatchObject({ name: "Rollout", status: "completed", conclusion: "success" });
+    expect(facts.releaseBody.match(/## Rollout/g)).toHaveLength(1);
+    expect(facts.releaseBody.match(/✅ applied/g)).toHaveLength(facts.tracked.length);
+    expect(facts.releaseBody).not.toContain("❌");
+  },
   "redeliver-everything"(facts, h) {
     expect(facts.redelivered).toBe(h.sender.deliveries.length);
     expect(facts.redelivered).toBeGreaterThanOrEqual(30);
