@@ -167,7 +167,8 @@ export function planPromotion(input: GatheredPromotion): PromotionPlan {
   });
   // A release older than what production runs (a redelivered or late `release.published` once a newer promotion
   // is merged) is not a blocked promotion: nothing to do. `/promote` still rolls back on purpose.
-  if (!edit.ok && edit.error.code === "downgrade" && !explicit) return { action: "skip", reason: edit.error.message };
+  if (!edit.ok && edit.error.code === "downgrade" && !explicit)
+    return { action: "skip", reason: edit.error.message };
   if (!edit.ok) return block(edit.error, path);
   if (!edit.value.changed) return { action: "skip", reason: `production is already at ${inlineCode(tag)}` };
   if (openPull?.tag && !explicit) {
