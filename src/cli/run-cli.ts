@@ -4,6 +4,7 @@ import { auditCommand, auditUsage } from "./audit-command.js";
 import { promoteCommand, promoteUsage } from "./promote-command.js";
 import { layoutCommand, layoutUsage } from "./layout-command.js";
 import { titleCommand, titleUsage } from "./title-command.js";
+import { statusCommand, statusUsage } from "./status-command.js";
 
 type Command = (
   args: string[],
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   audit: { run: auditCommand, usage: auditUsage },
   promote: { run: promoteCommand, usage: promoteUsage },
   layout: { run: layoutCommand, usage: layoutUsage },
+  status: { run: statusCommand, usage: statusUsage },
 };
 
 /** Runs the CLI with `args` (without `node` and the script); returns the exit code. */

@@ -4,6 +4,7 @@ import { releaseNotesSchema } from "./sections/release-notes.js";
 import { layoutSchema } from "./sections/layout.js";
 import { auditSchema, mergeSettingsSchema, squashTitleSchema } from "./sections/squash-title.js";
 import { promotionSchema } from "./sections/promotion.js";
+import { dashboardSchema } from "./sections/dashboard.js";
 
 /** The repository's configuration file, read from the default branch through Probot (`_extends` supported). */
 export const CONFIG_FILE = "gitops-release-bot.yml";
@@ -22,6 +23,7 @@ export const configSchema = z
     mergeSettings: mergeSettingsSchema.prefault({}),
     audit: auditSchema.prefault({}),
     promotion: promotionSchema.prefault({}),
+    dashboard: dashboardSchema.prefault({}),
   })
   .describe(
     "Configuration of gitops-release-bot, in `.github/gitops-release-bot.yml` on the default branch.",
