@@ -9,6 +9,11 @@ import { handlePromoteCommand, handleReleasePublished } from "./handlers/handle-
 import { handleSquashAudit } from "./handlers/handle-squash-audit.js";
 import { handleSquashTitle, SQUASH_TITLE_CHECK } from "./handlers/handle-squash-title.js";
 import { handleTagPush } from "./handlers/handle-tag-push.js";
+import {
+  DASHBOARD_EVENTS,
+  handleDashboardEdit,
+  handleDashboardEvent,
+} from "./handlers/handle-release-dashboard.js";
 import { PULL_REQUEST_EVENTS, RERUN_EVENTS } from "./handlers/pull-request-events.js";
 import { failureIssue, reportFailedCheck, type PermanentFailure } from "./report/failure-report.js";
 
@@ -84,6 +89,13 @@ export const FEATURES = {
       { events: ["issue_comment.created"], handle: handlePromoteCommand },
     ],
     reportFailure: inIssue("promotion", "open the promotion pull request"),
+  },
+  releaseDashboard: {
+    on: [
+      { events: DASHBOARD_EVENTS, handle: handleDashboardEvent },
+      { events: ["issues.edited"], handle: handleDashboardEdit },
+    ],
+    reportFailure: inIssue("release-dashboard-failure", "update the release dashboard"),
   },
 } satisfies Record<string, Feature>;
 

@@ -159,3 +159,12 @@ export async function getPublishedReleaseData(octokit: Octokit, repo: RepoRef, t
     throw error;
   }
 }
+
+/** The draft releases among the newest 100 releases (drafts are listed first by GitHub), newest first. */
+export async function listDraftReleases(
+  octokit: Octokit,
+  repo: RepoRef,
+): Promise<Array<{ tag: string; name: string | null; url: string }>> {
+  const { data } = await octokit.rest.repos.listReleases({ ...repo, per_page: 100 });
+  return data.filter((r) => r.draft).map((r) => ({ tag: r.tag_name, name: r.name, url: r.html_url }));
+}
