@@ -120,10 +120,11 @@ async function runAction(
     // Idempotent: an existing tag is left as it is (a redelivered edit or a second tick does nothing).
     const sha = await getBranchSha(context.octokit, repo, repository.default_branch);
     const created = await createTag(context.octokit, repo, action.tag, sha);
-    if (created === "exists") return `${inlineCode(action.tag)} already exists; nothing was done.`;
     // GitHub sends no `push` for a ref created with the installation's token, so the tag-push flow would not run:
-    // draft the release here, the same way (the draft is found by tag and updated in place, never duplicated).
+    // draft the release here, the same way. It runs for an existing tag too (a retry after the tag was made): the
+    // draft is found by tag and updated in place, never duplicated, and an unchanged one is not written.
     await draftRelease(context, action.tag);
+    if (created === "exists") return `${inlineCode(action.tag)} already exists; nothing new was done.`;
     return `tagged ${inlineCode(action.tag)} at ${sha.slice(0, 7)} and drafted its release.`;
   }
   const release = await getReleaseByTag(context.octokit, repo, action.tag);

@@ -3,14 +3,14 @@ const queued = new Map<string, Promise<void>>();
 const running = new Map<string, Promise<void>>();
 
 /**
- * Coalesces bursts per key: the first caller schedules `task` after `delayMs`; every caller that arrives before it
- * starts joins that same run (and resolves or rejects with it); a caller that arrives while it runs schedules the
- * next one, which starts after it. So a burst of events makes one run that sees the state after all of them, and
- * the last event is always followed by a run that started after it. Per process: replicas each coalesce their own.
+ * Coalesces bursts per key: the first caller schedules `task` after `delayMs` and waits for it (its failure is that
+ * caller's, so the queue retries it); every caller that arrives before the run starts returns at once: the run
+ * starts after its event, so it sees that event's state, and the caller does not hold a queue slot meanwhile. A
+ * caller that arrives while it runs schedules the next run, which starts after it. So a burst of events makes one
+ * run that sees the state after all of them. Per process: replicas each coalesce their own.
  */
 export function coalesce(key: string, delayMs: number, task: () => Promise<void>): Promise<void> {
-  const waiting = queued.get(key);
-  if (waiting) return waiting;
+  if (queued.has(key)) return Promise.resolve();
   const run = (async () => {
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     await running.get(key)?.catch(() => undefined);
