@@ -4,7 +4,7 @@ import type { Config } from "../config/schema.js";
 import { findCheckRun } from "../github/checks.js";
 import { createTag, getBranchSha, getTagCommitSha, getTree, readBlobs } from "../github/git-data.js";
 import { listOpenTrackingIssues, upsertTrackingIssue, type FoundIssue } from "../github/issues.js";
-import { findOpenPull } from "../github/pulls.js";
+import { findOpenPull, listPullRequestFiles } from "../github/pulls.js";
 import { getReleaseByTag, listDraftReleases } from "../github/releases.js";
 import { canWrite, listTagNames } from "../github/repos.js";
 import type { Octokit, RepoRef } from "../github/types.js";
@@ -32,6 +32,7 @@ import { promotionBranch, selectTargets, targetId } from "../rules/plan-promotio
 import { coalesce } from "../util/coalesce.js";
 import { withKeyedLock } from "../util/keyed-lock.js";
 import { LruCache } from "../util/lru-cache.js";
+import { mapConcurrent } from "../util/map-concurrent.js";
 import { inlineCode } from "../util/markdown.js";
 import { fetchReleaseRange } from "./gather-release-range.js";
 import { handleTagPush } from "./handle-tag-push.js";
@@ -40,11 +41,16 @@ import { promoteTarget } from "./promote-target.js";
 /** The name of the check run the rollout feature writes on the merged promotion commit. */
 export const ROLLOUT_CHECK = "Rollout";
 
-/** Events after which the dashboard is refreshed (the promotion PR and the Rollout check included). */
+/**
+ * Events after which the dashboard is refreshed (the promotion PR and the Rollout check included). A promotion PR
+ * moved to a newer tag is `edited`. `status` is not subscribed: the rollout feature turns Flux's statuses into the
+ * Rollout check, whose `check_run.completed` refreshes the dashboard.
+ */
 export const DASHBOARD_EVENTS = [
   "push",
   "release",
   "pull_request.opened",
+  "pull_request.edited",
   "pull_request.closed",
   "pull_request.reopened",
   "check_run.completed",
@@ -91,7 +97,7 @@ export async function handleDashboardEdit(context: Context<"issues.edited">): Pr
   if (!actions.length) return;
   const repo = context.repo();
   const config = await loadConfig(context);
-  let answers = readAnswers(issue.body ?? "");
+  const answered: Array<{ action: DashboardAction; text: string }> = [];
   // 2. Permission, as GitHub reports it for this repository (collaborator permission endpoint).
   const allowed =
     config.ok && config.value.dashboard.actions && (await canWrite(context.octokit, repo, sender.login));
@@ -103,10 +109,13 @@ export async function handleDashboardEdit(context: Context<"issues.edited">): Pr
         : !allowed
           ? "this action needs write permission on the repository. Nothing was done."
           : await runAction(context, config.value, action);
-    answers = addAnswer(answers, action, `@${sender.login}: ${text}`);
+    answered.push({ action, text: `@${sender.login}: ${text}` });
   }
   // 3. The dashboard again, with the answers and the boxes cleared.
-  await refreshDashboard(context, answers);
+  //    The answers are added to those of the dashboard as it is when rewritten (under its lock), not as this edit saw it.
+  await refreshDashboard(context, (current) =>
+    answered.reduce((list, a) => addAnswer(list, a.action, a.text), current),
+  );
 }
 
 async function runAction(
@@ -180,7 +189,9 @@ async function draftRelease(context: Context<"issues.edited">, tag: string): Pro
  * One refresh per burst and repository: callers that arrive while a refresh waits its delay join it, one that
  * arrives while it runs queues the next. Answers to actions are written by their own (uncoalesced) refresh.
  */
-function refreshDashboard(context: Context, answers?: DashboardView["answers"]): Promise<void> {
+type AddAnswers = (current: DashboardView["answers"]) => DashboardView["answers"];
+
+function refreshDashboard(context: Context, answers?: AddAnswers): Promise<void> {
   const repo = context.repo();
   const key = `${repo.owner}/${repo.repo}`;
   const run = () =>
@@ -195,7 +206,7 @@ async function writeDashboard(
   octokit: Octokit,
   repo: RepoRef,
   context: Context,
-  answers?: DashboardView["answers"],
+  addAnswers?: AddAnswers,
 ): Promise<void> {
   const payload = context.payload as unknown as Payload;
   // 1. Configuration: off, or invalid (the config check reports it), means no dashboard write.
@@ -251,6 +262,7 @@ async function writeDashboard(
   ]);
   const excludeTitles = release.excludeTitles.map((source) => new RegExp(source));
   const matcher = layoutPathMatcher(config.value.layout);
+  const pathsOf = await waitingPullPaths(octokit, repo, toProduction.commits, payload);
   const status = composeStatus({
     head,
     environments: environments.map((env, i) => ({ ...env, commit: commits[i] ?? null })),
@@ -261,7 +273,7 @@ async function writeDashboard(
     toLatest,
     latestTag: latest,
     tags,
-    pathsOf: () => null,
+    pathsOf: (sha) => pathsOf.get(sha) ?? null,
     matcher: matcher.ok ? matcher.value : null,
     impactRules: release.impact.groups,
     excludeTitles,
@@ -316,7 +328,7 @@ async function writeDashboard(
           ...(latest ? [{ kind: "repromote" as const, tag: latest }] : []),
         ]
       : [],
-    answers: answers ?? readAnswers(existing?.body ?? ""),
+    answers: (addAnswers ?? ((current) => current))(readAnswers(existing?.body ?? "")),
   };
   // 4. Write: created once, then updated in place (the lock covers every writer of this key); unchanged: nothing.
   const result = await upsertTrackingIssue(
@@ -326,4 +338,34 @@ async function writeDashboard(
     { known: existing },
   );
   context.log.info(`dashboard: #${result.number} ${result.action}`);
+}
+
+/** Most waiting PRs whose files are read for the grouping by platform impact (one request each). */
+const IMPACT_PULLS = 20;
+
+/**
+ * The changed paths of the newest waiting PRs (by the `(#N)` of their commits), for the grouping by platform impact;
+ * a PR GitHub does not know (a number from another repository's history) is left ungrouped.
+ */
+async function waitingPullPaths(
+  octokit: Octokit,
+  repo: RepoRef,
+  commits: readonly ReleaseCommit[],
+  event: object,
+): Promise<Map<string, string[]>> {
+  const numbered = commits
+    .map((commit) => ({ sha: commit.sha, number: pullRequestOfCommit(commit).number }))
+    .filter((c): c is { sha: string; number: number } => c.number !== null)
+    .slice(-IMPACT_PULLS);
+  const files = await mapConcurrent(numbered, 4, (c) =>
+    listPullRequestFiles(octokit, repo, c.number, event).then(
+      (listed) =>
+        listed.files.flatMap((f) => [f.filename, ...(f.previousFilename ? [f.previousFilename] : [])]),
+      (error: unknown) => {
+        if ((error as { status?: number }).status === 404) return null;
+        throw error;
+      },
+    ),
+  );
+  return new Map(numbered.flatMap((c, i) => (files[i] ? [[c.sha, files[i]!] as [string, string[]]] : [])));
 }

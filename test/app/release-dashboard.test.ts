@@ -76,6 +76,19 @@ function fakeRepo(api: nock.Scope, payload: Record<string, any>) {
       createdTags.push(tag);
       return [201, { ref: body.ref, object: { sha: body.sha } }];
     });
+  // The waiting PRs' files (for the grouping by platform impact): #15 is known, #12 and #13 are not (404).
+  api
+    .get(new RegExp(`^${base}/pulls/\\d+/files`))
+    .query(true)
+    .optionally()
+    .reply((request: Request) =>
+      /\/pulls\/15\/files/.test(request.url)
+        ? [
+            200,
+            [{ filename: "tenants/aws/prod/team-a/namespace.yaml", status: "added", sha: "f".repeat(40) }],
+          ]
+        : [404, { message: "Not Found" }],
+    );
   // The draft's first-contribution look-up (`dev` has commits before v0.0.3).
   api
     .get(`${base}/commits`)
@@ -179,6 +192,7 @@ describe("release dashboard", () => {
       "- #12 `providers(aws): apply access-control feature to mgmt cluster` (in `v0.0.3`)",
     );
     expect(issue!.body).toContain("- #15 `feat(tenants): onboard team-a`\n");
+    expect(issue!.body).toContain("**Tenants**: aws prod: team-a (#15)");
     expect(issue!.body).toContain("Suggested next version: `v0.1.0` (latest tag `v0.0.3`).");
     expect(issue!.body).toContain("```mermaid\nflowchart LR");
     expect(issue!.body).toContain(
