@@ -2,6 +2,7 @@ import type { Context } from "probot";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
 import { findCheckRun } from "../github/checks.js";
+import { compareRefs } from "../github/commits.js";
 import { createTag, getBranchSha, getTagCommitSha, getTree, readBlobs } from "../github/git-data.js";
 import { listOpenTrackingIssues, upsertTrackingIssue, type FoundIssue } from "../github/issues.js";
 import { findOpenPull, listPullRequestFiles } from "../github/pulls.js";
@@ -34,7 +35,6 @@ import { withKeyedLock } from "../util/keyed-lock.js";
 import { LruCache } from "../util/lru-cache.js";
 import { mapConcurrent } from "../util/map-concurrent.js";
 import { inlineCode } from "../util/markdown.js";
-import { fetchReleaseRange } from "./gather-release-range.js";
 import { handleTagPush } from "./handle-tag-push.js";
 import { promoteTarget } from "./promote-target.js";
 
@@ -48,7 +48,11 @@ export const ROLLOUT_CHECK = "Rollout";
  */
 export const DASHBOARD_EVENTS = [
   "push",
-  "release",
+  "release.created",
+  "release.edited",
+  "release.published",
+  "release.unpublished",
+  "release.deleted",
   "pull_request.opened",
   "pull_request.edited",
   "pull_request.closed",
@@ -200,6 +204,7 @@ function refreshDashboard(context: Context, answers?: AddAnswers): Promise<void>
 }
 
 const blobCache = new LruCache<string>(4 * 1024 * 1024);
+const mergedPullFiles = new LruCache<string[]>(2 * 1024 * 1024);
 
 /** Gather → render → write (unchanged body: no write). */
 async function writeDashboard(
@@ -248,10 +253,13 @@ async function writeDashboard(
   const tags = await listTagNames(octokit, repo);
   const base = productionBase(environments, release.tagPrefix);
   const latest = latestVersionTag(tags, release.tagPrefix);
+  // The commits the branch has and the ref has not, and (a ref off the branch) those only the ref has: its PRs'
+  // rewritten twins are not waiting. Two compares at most; no tree diff (the dashboard needs no changed-path list).
   const rangeTo = async (ref: string | null) => {
     if (!ref || ref === branch) return { commits: [] as ReleaseCommit[], baseOnly: [] as ReleaseCommit[] };
-    const range = await fetchReleaseRange(octokit, repo, head, ref, payload);
-    return { commits: range.commits, baseOnly: range.previousOnlyCommits };
+    const forward = await compareRefs(octokit, repo, ref, head);
+    const backward = forward.behindBy > 0 ? await compareRefs(octokit, repo, head, ref) : null;
+    return { commits: forward.commits, baseOnly: backward?.commits ?? [] };
   };
   const toProduction = await rangeTo(base?.name ?? null);
   const toLatest = latest === base?.name ? toProduction : await rangeTo(latest);
@@ -357,15 +365,26 @@ async function waitingPullPaths(
     .map((commit) => ({ sha: commit.sha, number: pullRequestOfCommit(commit).number }))
     .filter((c): c is { sha: string; number: number } => c.number !== null)
     .slice(-IMPACT_PULLS);
-  const files = await mapConcurrent(numbered, 4, (c) =>
-    listPullRequestFiles(octokit, repo, c.number, event).then(
+  const files = await mapConcurrent(numbered, 4, async (c) => {
+    // A PR merged into the branch's history no longer changes: its files are remembered (per process, bounded).
+    const key = `${repo.owner}/${repo.repo}#${c.number}`;
+    const known = mergedPullFiles.get(key);
+    if (known) return known;
+    const paths = await listPullRequestFiles(octokit, repo, c.number, event).then(
       (listed) =>
         listed.files.flatMap((f) => [f.filename, ...(f.previousFilename ? [f.previousFilename] : [])]),
       (error: unknown) => {
         if ((error as { status?: number }).status === 404) return null;
         throw error;
       },
-    ),
-  );
+    );
+    if (paths)
+      mergedPullFiles.set(
+        key,
+        paths,
+        paths.reduce((n, p) => n + p.length, 64),
+      );
+    return paths;
+  });
   return new Map(numbered.flatMap((c, i) => (files[i] ? [[c.sha, files[i]!] as [string, string[]]] : [])));
 }
