@@ -17,6 +17,7 @@ import {
 import { pullRequestOfCommit, type ReleaseCommit } from "../notes/collect-release-entries.js";
 import { composeStatus, productionBase } from "../notes/environment-status.js";
 import { latestVersionTag } from "../notes/waiting-changes.js";
+import { parseVersionTag } from "../notes/version-tags.js";
 import { layoutPathMatcher } from "../notes/layout-path-matcher.js";
 import { readPromotionTag } from "../report/promotion-body.js";
 import {
@@ -130,6 +131,10 @@ async function runAction(
   const repo = context.repo();
   const { repository } = context.payload;
   if (action.kind === "tag-and-draft") {
+    // The box's text is the user's to edit: only a version tag (`release.tagPrefix` + semver) is ever created.
+    if (!parseVersionTag(action.tag, config.release.tagPrefix)) {
+      return `${inlineCode(action.tag)} is not a version tag (\`${config.release.tagPrefix}<semver>\`); nothing was done.`;
+    }
     // Idempotent: an existing tag is left as it is (a redelivered edit or a second tick does nothing).
     const sha = await getBranchSha(context.octokit, repo, repository.default_branch);
     const created = await createTag(context.octokit, repo, action.tag, sha);
