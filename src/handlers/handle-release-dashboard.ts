@@ -3,7 +3,7 @@ import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
 import { findCheckRun } from "../github/checks.js";
 import { compareRefs } from "../github/commits.js";
-import { createTag, getBranchSha, getTagCommitSha, getTree, readBlobs } from "../github/git-data.js";
+import { createTag, getBranchSha, getTagCommitSha, getTree, readBlobText } from "../github/git-data.js";
 import { listOpenTrackingIssues, upsertTrackingIssue, type FoundIssue } from "../github/issues.js";
 import { findOpenPull, listPullRequestFiles } from "../github/pulls.js";
 import { getReleaseByTag, listDraftReleases } from "../github/releases.js";
@@ -235,14 +235,14 @@ async function writeDashboard(
     if (text !== undefined) files.set(path, text);
     return text === undefined;
   });
-  for (const file of await readBlobs(
-    octokit,
-    repo,
-    missing.map((path) => ({ path, sha: tree.files.get(path)!.sha })),
-  )) {
-    files.set(file.path, file.text);
-    blobCache.set(tree.files.get(file.path)!.sha, file.text, file.text.length);
-  }
+  // Each blob is remembered as soon as it is read, so a retry after a failure (a rate limit) reads only the rest.
+  await mapConcurrent(missing, 6, async (path) => {
+    const sha = tree.files.get(path)!.sha;
+    const text = await readBlobText(octokit, repo, sha);
+    files.set(path, text);
+    blobCache.set(sha, text, text.length);
+  });
+
   const located = locatePromotionTargets(paths, files, promotion.targets, promotion.discoveryReads);
   const environments = deriveEnvironments(files, located);
   // 3. Refs, ranges, and everything else the dashboard shows.
