@@ -11,6 +11,11 @@ import { handleSquashAudit } from "./handlers/handle-squash-audit.js";
 import { handleSquashTitle, SQUASH_TITLE_CHECK } from "./handlers/handle-squash-title.js";
 import { handleTagPush } from "./handlers/handle-tag-push.js";
 import { handleOnboarding, isOnboardingPullEvent, ONBOARDING_EVENTS } from "./handlers/handle-onboarding.js";
+import {
+  DASHBOARD_EVENTS,
+  handleDashboardEdit,
+  handleDashboardEvent,
+} from "./handlers/handle-release-dashboard.js";
 import { PULL_REQUEST_EVENTS, RERUN_EVENTS } from "./handlers/pull-request-events.js";
 import { failureIssue, reportFailedCheck, type PermanentFailure } from "./report/failure-report.js";
 
@@ -107,6 +112,13 @@ export const FEATURES = {
       { events: ["pull_request.closed"], handle: handlePromotionMerged },
     ],
     reportFailure: inIssue("rollout", "track the production rollout from Flux's commit statuses"),
+  },
+  releaseDashboard: {
+    on: [
+      { events: DASHBOARD_EVENTS, handle: handleDashboardEvent },
+      { events: ["issues.edited"], handle: handleDashboardEdit },
+    ],
+    reportFailure: inIssue("release-dashboard-failure", "update the release dashboard"),
   },
 } satisfies Record<string, Feature>;
 

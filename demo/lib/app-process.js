@@ -101,6 +101,8 @@ export async function startApp(options) {
       NO_SMEE_SETUP: "true",
       LOG_LEVEL: options.logLevel ?? "warn",
       LOG_FORMAT: "json",
+      // The stand-in delivers one event at a time and waits for its work: no burst to wait for.
+      DASHBOARD_DELAY_MS: "100",
       ...options.env,
     };
     for (const name of options.unsetEnv ?? []) delete (/** @type {Record<string, string>} */ (env)[name]);

@@ -1329,6 +1329,23 @@ export class FakeGitHub {
     };
   }
 
+  /**
+   * A person edits an issue's body in the web UI (e.g. ticks a box of the release dashboard): queues `issues.edited`
+   * with `changes.body.from`, as GitHub sends it.
+   * @param {number} number @param {string} body @param {string} actor
+   */
+  editIssue(number, body, actor) {
+    const issue = this.issues.get(number);
+    if (!issue) throw new Error(`no issue #${number}`);
+    const from = issue.body ?? "";
+    issue.body = body;
+    issue.updatedAt = this.now();
+    this.queueEvent("issues", "edited", actor, {
+      issue: this.issueOrPullJson(number),
+      changes: { body: { from } },
+    });
+  }
+
   /** @param {import("./git-store.js").GitCommit} commit @param {import("./git-store.js").GitFileChange[]} [files] */
   commitJson(commit, files) {
     return commitJson(this.urls, this.repo, commit, files);

@@ -464,6 +464,62 @@ export const STORY_STEPS = [
     },
   },
   {
+    id: "release-dashboard",
+    title: "The release dashboard shows what runs where; a box ticked without, then with, write permission",
+    async run(h) {
+      // The dashboard is refreshed once per burst of the repository's events (a short delay, then one write).
+      await h.waitIdle(60_000);
+      await h.deliverPending(); // the bot's own issue events: not actions
+      const dashboard = await waitUntil(
+        "the release dashboard to show the open promotion PR for v0.0.5",
+        () => {
+          const issue = dashboardIssue(h);
+          return issue && (issue.body ?? "").includes("→ `v0.0.5`") ? issue : null;
+        },
+        { timeoutMs: 60_000 },
+      );
+      const shown = String(dashboard.body);
+      /** Ticks the "re-run the promotion" box in the web UI, as `actor`. @param {string} actor */
+      const tick = async (actor) => {
+        const body = String(dashboardIssue(h)?.body ?? "");
+        h.fake.editIssue(
+          dashboard.number,
+          body.replace("- [ ] <!-- grb-action:repromote:", "- [x] <!-- grb-action:repromote:"),
+          actor,
+        );
+        const delivered = await h.deliverPending();
+        await h.waitIdle(60_000);
+        await h.deliverPending(); // the bot's rewrite of the dashboard: not an action
+        return delivered;
+      };
+      const byDeveloper = await tick(DEVELOPER);
+      const afterDeveloper = String(dashboardIssue(h)?.body ?? "");
+      const byMaintainer = await tick(MAINTAINER);
+      const after = String(dashboardIssue(h)?.body ?? "");
+      const answers = [...after.matchAll(/^- <!-- grb-answer:\S+ --> (.*)$/gm)].map((m) => m[1]);
+      return {
+        lines: [
+          `Bot: issue #${dashboard.number} "${dashboard.title}", updated in place:`,
+          ...indent(shown.replace(/\n\n<!-- gitops-release-bot:release-dashboard -->$/, "")),
+          `GitHub: ${DEVELOPER} (read permission) ticks "Re-run the promotion of v0.0.5"`,
+          deliveredLine(byDeveloper),
+          `GitHub: ${MAINTAINER} (admin) ticks it`,
+          deliveredLine(byMaintainer),
+          "Bot: the dashboard answers:",
+          ...answers.map((a) => `  │ ${a}`),
+        ],
+        facts: {
+          dashboard: { number: dashboard.number, title: dashboard.title, body: shown },
+          dashboards: dashboardIssues(h).length,
+          afterDeveloper,
+          after,
+          answers,
+          open: openPromotions(h),
+        },
+      };
+    },
+  },
+  {
     id: "promotion-merged-rollout",
     title:
       "The promotion PR is merged; Flux reports the production Kustomizations one by one → the release's Rollout section and the Rollout check follow (one fails, then recovers)",
@@ -795,6 +851,18 @@ function rolloutTargets(body) {
 /** The state the release's Rollout section records, or null. @param {string | null} body */
 export function rolloutState(body) {
   return /<!-- gitops-release-bot:rollout state=(\S+) /.exec(body ?? "")?.[1] ?? null;
+}
+
+/** The release dashboard issues (found by the bot's hidden marker). @param {import("./harness.js").Harness} h */
+function dashboardIssues(h) {
+  return [...h.fake.issues.values()].filter((issue) =>
+    (issue.body ?? "").includes("<!-- gitops-release-bot:release-dashboard -->"),
+  );
+}
+
+/** @param {import("./harness.js").Harness} h */
+function dashboardIssue(h) {
+  return dashboardIssues(h).find((issue) => issue.state === "open") ?? null;
 }
 
 /** @param {import("./harness.js").Harness} h */

@@ -6,6 +6,7 @@ import { promoteCommand, promoteUsage } from "./promote-command.js";
 import { layoutCommand, layoutUsage } from "./layout-command.js";
 import { titleCommand, titleUsage } from "./title-command.js";
 import { initCommand, initUsage } from "./init-command.js";
+import { statusCommand, statusUsage } from "./status-command.js";
 
 type Command = (
   args: string[],
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   promote: { run: promoteCommand, usage: promoteUsage },
   layout: { run: layoutCommand, usage: layoutUsage },
   init: { run: initCommand, usage: initUsage },
+  status: { run: statusCommand, usage: statusUsage },
 };
 
 /** Runs the CLI with `args` (without `node` and the script); returns the exit code. */

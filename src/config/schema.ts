@@ -6,6 +6,7 @@ import { auditSchema, mergeSettingsSchema, squashTitleSchema } from "./sections/
 import { promotionSchema } from "./sections/promotion.js";
 import { repositoriesSchema } from "./sections/activation.js";
 import { rolloutSchema } from "./sections/rollout.js";
+import { dashboardSchema } from "./sections/dashboard.js";
 
 /** The repository's configuration file, read from the default branch through Probot (`_extends` supported). */
 export const CONFIG_FILE = "gitops-release-bot.yml";
@@ -26,6 +27,7 @@ export const configSchema = z
     promotion: promotionSchema.prefault({}),
     repositories: repositoriesSchema,
     rollout: rolloutSchema.prefault({}),
+    dashboard: dashboardSchema.prefault({}),
   })
   .describe(
     "Configuration of gitops-release-bot, in `.github/gitops-release-bot.yml` on the default branch.",

@@ -312,3 +312,28 @@ export async function readCheckRunState(
     },
   );
 }
+
+/** The newest check run of that name on a commit (any app's), as the dashboard shows it, or null. */
+export async function findCheckRun(
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+  name: string,
+): Promise<{ status: string; conclusion: string | null; title: string | null; url: string | null } | null> {
+  const { data } = await octokit.rest.checks.listForRef({
+    ...repo,
+    ref: sha,
+    check_name: name,
+    filter: "latest",
+    per_page: 10,
+  });
+  const run = data.check_runs[0];
+  return run
+    ? {
+        status: run.status,
+        conclusion: run.conclusion ?? null,
+        title: run.output?.title ?? null,
+        url: run.html_url ?? null,
+      }
+    : null;
+}

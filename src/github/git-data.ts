@@ -313,3 +313,32 @@ export async function readBlobReduced<T>(
     variant,
   );
 }
+
+/** The commit a tag points to (an annotated tag is followed to its commit), or null when there is no such tag. */
+export async function getTagCommitSha(octokit: Octokit, repo: RepoRef, tag: string): Promise<string | null> {
+  try {
+    const { data } = await octokit.rest.git.getRef({ ...repo, ref: `tags/${tag}` });
+    if (data.object.type !== "tag") return data.object.sha;
+    const { data: annotated } = await octokit.rest.git.getTag({ ...repo, tag_sha: data.object.sha });
+    return annotated.object.sha;
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw error;
+  }
+}
+
+/** Creates a lightweight tag at `sha`; "exists" when the tag is already there (GitHub answers 422). */
+export async function createTag(
+  octokit: Octokit,
+  repo: RepoRef,
+  tag: string,
+  sha: string,
+): Promise<"created" | "exists"> {
+  try {
+    await octokit.rest.git.createRef({ ...repo, ref: `refs/tags/${tag}`, sha });
+    return "created";
+  } catch (error) {
+    if (statusOf(error) === 422) return "exists";
+    throw error;
+  }
+}

@@ -171,3 +171,30 @@ export async function listOpenBotIssues(
       throw error;
     });
 }
+
+/** Every open issue that carries one of the bot's markers, by key (lists open issues, 100 a page, once). */
+export async function listOpenTrackingIssues(
+  octokit: Octokit,
+  repo: RepoRef,
+): Promise<Map<string, FoundIssue>> {
+  const found = new Map<string, FoundIssue>();
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listForRepo, {
+    ...repo,
+    state: "open",
+    per_page: 100,
+  })) {
+    for (const issue of page.data) {
+      const key = /<!-- gitops-release-bot:(\S+) -->/.exec(issue.body ?? "")?.[1];
+      if (issue.pull_request || !key || found.has(key)) continue;
+      const labels = issue.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean);
+      found.set(key, {
+        number: issue.number,
+        title: issue.title,
+        body: issue.body ?? "",
+        state: "open",
+        labels,
+      });
+    }
+  }
+  return found;
+}

@@ -169,3 +169,12 @@ export async function updateReleaseBody(
 ): Promise<void> {
   await octokit.rest.repos.updateRelease({ ...repo, release_id: releaseId, body });
 }
+
+/** The draft releases among the newest 100 releases (drafts are listed first by GitHub), newest first. */
+export async function listDraftReleases(
+  octokit: Octokit,
+  repo: RepoRef,
+): Promise<Array<{ tag: string; name: string | null; url: string }>> {
+  const { data } = await octokit.rest.repos.listReleases({ ...repo, per_page: 100 });
+  return data.filter((r) => r.draft).map((r) => ({ tag: r.tag_name, name: r.name, url: r.html_url }));
+}

@@ -86,6 +86,14 @@ export const RUNTIME_VARIABLES = {
     description:
       "Each sweep also asks GitHub to redeliver the App's failed webhook deliveries (no answer, 5xx or 429; never a GUID that later succeeded), once each, when they are at most this old. GitHub keeps the delivery log 3 days. `0`: no redelivery.",
   },
+  DASHBOARD_DELAY_MS: {
+    default: 2000,
+    min: 0,
+    max: 60_000,
+    unit: 1,
+    description:
+      "The release dashboard waits this long after the first event of a burst before it refreshes; the repository's other events that arrive meanwhile are covered by that one refresh (one write per burst).",
+  },
 } as const;
 
 /** The runtime variables that take one of a few words: default, the words, what they do (documented like the above). */

@@ -51,8 +51,9 @@ describe("end to end: the story on two replicas, every delivery sent to both at 
       ["v0.0.4", false],
     ]);
     expect([...h.fake.pulls.values()].filter((pr) => pr.head === "promote/release")).toHaveLength(1);
-    expect([...h.fake.issues.values()].map((issue) => issue.title)).toEqual([
+    expect([...h.fake.issues.values()].map((issue) => issue.title).sort()).toEqual([
       "Commits on main that break the naming convention",
+      "Release dashboard",
     ]);
     expectSchemaClean(h);
   });

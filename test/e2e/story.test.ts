@@ -107,7 +107,9 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
 
   test("4. tag v0.0.3 pushed → one draft whose notes list exactly #12, #13 and the story's PR, with the platform impact", async () => {
     const facts = await runStep("tag-draft-release");
-    expect(facts.delivered.map((d: any) => [d.cause, d.status])).toEqual([
+    // (The release dashboard's own rewrite, after the tag, comes back as `issues.edited`: not part of this flow.)
+    const delivered = facts.delivered.filter((d: any) => !String(d.cause).startsWith("issues."));
+    expect(delivered.map((d: any) => [d.cause, d.status])).toEqual([
       ["push refs/tags/v0.0.3", 200],
       ["create refs/tags/v0.0.3", 200],
       ["release.created", 200],
@@ -188,6 +190,13 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     });
   }, 90_000);
 
+  test("7b. the release dashboard shows the environments, the waiting PRs and the open promotion; ticking a box needs write permission", async () => {
+    const facts = await runStep("release-dashboard");
+    // One dashboard, updated in place: every answer and refresh went to the same issue.
+    expect(facts.dashboards).toBe(1);
+    expect(facts.dashboard.body).toContain("## Rollout of the latest promotion");
+  }, 120_000);
+
   test("8. the promotion PR is merged; Flux reports one by one → the Rollout check and the release's Rollout section follow, one failure recovers", async () => {
     const facts = await runStep("promotion-merged-rollout");
     expect(facts.tag).toBe("v0.0.5");
@@ -221,7 +230,9 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
       ["v0.0.4", false],
       ["v0.0.5", false],
     ]);
-    expect([...h.fake.issues.values()].map((i) => i.title)).toEqual([AUDIT_ISSUE_TITLE]);
+    expect([...h.fake.issues.values()].map((i) => i.title).sort()).toEqual(
+      [AUDIT_ISSUE_TITLE, "Release dashboard"].sort(),
+    );
     // Step 8 merged it.
     expect(
       [...h.fake.pulls.values()].filter((pr) => pr.head === PROMOTION_BRANCH).map((pr) => pr.state),
@@ -264,7 +275,7 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
   });
 
   // After the delivery-log test: step 8 redelivered everything before it, not this step's deliveries.
-  test("10. a second repository (a Flux fleet without configuration) joins the installation → ONE onboarding PR", async () => {
+  test("11. a second repository (a Flux fleet without configuration) joins the installation → ONE onboarding PR", async () => {
     const facts = await runStep("onboard-fleet");
     expect(facts.delivered.map((d: { status: number }) => d.status)).toEqual([200]);
     // Its requests went to known routes, valid against GitHub's REST schema, like the rest of the story's.

@@ -3,8 +3,10 @@ import type { Harness } from "../../../demo/lib/harness.js";
 import {
   AUDIT_ISSUE_TITLE,
   BAD_TITLE,
+  DEVELOPER,
   FLEET_REPO,
   GOOD_TITLE,
+  MAINTAINER,
   ONBOARDING_TITLE,
   PROMOTION_BRANCH,
   RELEASE_FILE,
@@ -119,6 +121,28 @@ const STEP_CHECKS: Record<string, (facts: Facts, h: Harness, memory: Memory) => 
     expect(verdicts(facts.checks)).toEqual(
       verdicts(PR_CHECKS.map((name) => ({ name, conclusion: "success" }))),
     );
+  },
+  "release-dashboard"(facts, _h, memory) {
+    expect(facts.dashboards).toBe(1);
+    const body: string = facts.dashboard.body;
+    expect(facts.dashboard.title).toBe("Release dashboard");
+    expect(body).toContain("```mermaid\nflowchart LR");
+    expect(body).toContain("| main | non-production | branch `main` |");
+    expect(body).toContain("| release | production | tag `v0.0.2` |");
+    expect(body).toContain(`- #${memory.pr} \`${GOOD_TITLE}\``);
+    expect(body).toContain(`(release → \`v0.0.5\`)`);
+    // The latest promotion on main is v0.0.2's (#11): the rollout feature has not reported on it.
+    expect(body).toContain("No rollout reports yet.");
+    expect(body).toContain("- [ ] <!-- grb-action:repromote:v0.0.5 --> Re-run the promotion of `v0.0.5`");
+    expect(facts.afterDeveloper).toContain(
+      `@${DEVELOPER}: this action needs write permission on the repository. Nothing was done.`,
+    );
+    expect(facts.answers).toHaveLength(1);
+    expect(facts.answers[0]).toMatch(
+      new RegExp(`^@${MAINTAINER}: re-ran the promotion of \`v0.0.5\`: \`release\` nothing to do`),
+    );
+    expect(facts.after).toContain("- [ ] <!-- grb-action:repromote:v0.0.5 -->");
+    expect(facts.open).toHaveLength(1);
   },
   "promotion-merged-rollout"(facts) {
     // Merged: in progress until Flux reports; a non-prod Kustomization with a production name changes nothing.
