@@ -70,9 +70,13 @@ try {
   failed = problems.length > 0 || h.fake.unhandled.length > 0;
   if (withRedis) failed = (await proveReplicas()) || failed;
   if (memory.finalPromotion) {
+    // Step "promotion-merged-rollout" merges it; the summary says what production now runs, or what waits.
+    const pr = h.fake.pulls.get(memory.finalPromotion.number);
+    const merged = Boolean(pr?.merged);
     out();
     out(
-      `The promotion waiting for review: PR #${memory.finalPromotion.number} "${memory.finalPromotion.title}"`,
+      `${merged ? "The promotion merged and rolled out" : "The promotion waiting for review"}: ` +
+        `PR #${memory.finalPromotion.number} "${memory.finalPromotion.title}"`,
     );
     for (const line of String(memory.finalPromotion.diff).trimEnd().split("\n")) out(`   ${line}`);
   }

@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { compileUserGlob } from "./user-pattern.js";
 import { CONFIG_PATH } from "../config/schema.js";
 
 /** The organization-wide repository whose configuration file can turn the bot on for other repositories. */
@@ -49,7 +49,12 @@ function listedRepositories(config: unknown): string[] | null {
 
 /** Whether a repository name matches one of the names or globs (without case, like GitHub's names). */
 export function matchesRepository(patterns: readonly string[], name: string): boolean {
-  return patterns.some((pattern) => picomatch.isMatch(name, pattern, { nocase: true, dot: true }));
+  // Globs on RE2 (linear in the name), compared in lower case; a glob that cannot compile matches nothing (the
+  // configuration schema reports it).
+  return patterns.some((pattern) => {
+    const compiled = compileUserGlob(pattern.toLowerCase());
+    return compiled.ok && compiled.pattern.test(name.toLowerCase());
+  });
 }
 
 /** Why a repository is inactive, for logs and the onboarding PR. */

@@ -93,7 +93,10 @@ describe("which .yaml files are parsed as manifests (shape of argoproj/argocd-ex
         "apps/config.yaml":
           "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  ? [a, b]\n  : c\n  d: !Ref e\n",
       });
-      expect(findings).toEqual([]);
+      // The unknown tag is a finding of its own (Kubernetes reads only YAML's standard tags); nothing on stderr.
+      expect(findings).toEqual([
+        expect.objectContaining({ path: "apps/config.yaml", rule: "manifest-content", line: 8 }),
+      ]);
       expect(emitted).not.toHaveBeenCalled();
       expect(warned).not.toHaveBeenCalled();
     } finally {

@@ -22,6 +22,8 @@ import { changedLines, PR_CHECKS, runCheckedStep } from "./support/story-checks.
  */
 describe("end to end: the story against `probot run` and a fake GitHub", () => {
   let h: Harness;
+  /** How many deliveries step 9 sent again (every one before it). */
+  let redelivered = 0;
   const memory: Record<string, any> = {};
   const asserted = new Set<string>();
 
@@ -125,7 +127,10 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
 
   test("5. v0.0.3 published → the promotion PR: a one-line diff of the release file, production changes listed", async () => {
     const facts = await runStep("publish-promotion-pr");
-    expect(facts.published.map((d: any) => d.cause)).toEqual(["release.published", "release.released"]);
+    // (The release dashboard's own issue edits are deliveries too; they change nothing here.)
+    expect(
+      facts.published.map((d: any) => d.cause).filter((cause: string) => !cause.startsWith("issues.")),
+    ).toEqual(["release.published", "release.released"]);
     // (PR state, title, one-line diff and its checks: the shared check of this step.)
     // The Kustomizations of production that the release changes: the tenants of the story's PR and `fix stuff`.
     expect(facts.pr.body).toMatch(/`tenants-common` \(`\.\/tenants\/aws\/common`\): \*\*changes\*\*/);
@@ -208,7 +213,7 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
 
   test("9. every webhook delivered a second time → no duplicate check run, release, issue or PR", async () => {
     const facts = await runStep("redeliver-everything");
-    expect(facts.redelivered).toBe(h.sender.deliveries.length);
+    redelivered = facts.redelivered;
     // Every step's deliveries: steps 1–8 (the bot's own writes included).
     expect(facts.redelivered).toBeGreaterThanOrEqual(30);
     expect(facts.statuses.every((s: number) => s >= 200 && s < 300)).toBe(true);
@@ -270,7 +275,12 @@ describe("end to end: the story against `probot run` and a fake GitHub", () => {
     const log = h.fake.deliveryLog.map((e) => e.item);
     const guids = h.sender.deliveries.map((d) => d.id);
     expect(log.filter((item) => !item.redelivery).map((item) => item.guid)).toEqual(guids);
-    expect(log.filter((item) => item.redelivery).map((item) => item.guid)).toEqual(guids);
+    // Step 9 redelivered every delivery before it; what its redeliveries caused (the dashboard's own issue edits) came
+    // after, once.
+    expect(redelivered).toBeGreaterThanOrEqual(30);
+    expect(log.filter((item) => item.redelivery).map((item) => item.guid)).toEqual(
+      guids.slice(0, redelivered),
+    );
     expect(log.every((item) => item.status === "OK" && item.installation_id !== null)).toBe(true);
   });
 

@@ -1,3 +1,4 @@
+import { compileUserGlob } from "../../rules/user-pattern.js";
 import { z } from "zod";
 
 /**
@@ -5,7 +6,16 @@ import { z } from "zod";
  * organization's `.github` repository's file lists it here. This key is read only from that organization file.
  */
 export const repositoriesSchema = z
-  .array(z.string().min(1).max(200))
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(200)
+      .superRefine((glob, ctx) => {
+        const compiled = compileUserGlob(glob);
+        if (!compiled.ok) ctx.addIssue({ code: "custom", message: compiled.message });
+      }),
+  )
   .default([])
   .describe(
     "Only in the organization's `.github` repository (its `.github/gitops-release-bot.yml`): the repositories this " +
