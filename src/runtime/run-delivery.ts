@@ -49,7 +49,9 @@ export function createDeliveryRunner(options: RunnerOptions): JobRunner {
     if (options.isActive && isRecord(job.payload.repository)) {
       let active: boolean;
       try {
-        active = await options.isActive(context);
+        // Its reads are logged (and counted) as the gate's own work, like a feature's.
+        const gate = options.forFeature ? await options.forFeature(context, "opt-in") : context;
+        active = await options.isActive(gate);
       } catch (error) {
         const failure = classifyFailure(error, now());
         return decide(job, attempt, log, [{ feature: "*", failure, error }], job.features);
