@@ -24,7 +24,7 @@ export async function installationOctokit(
   installationId: number | undefined,
   pacing: WritePacing,
   /** The logger of the work this client is for (its request lines carry the delivery's fields). */
-  log: Probot["log"] = app.log,
+  log: Probot["log"] | null = app.log,
 ): Promise<Octokit> {
   const appOctokit = await app.auth();
   if (!installationId) return appOctokit;
@@ -38,7 +38,8 @@ export async function installationOctokit(
       const retrying = octokitOptions.retry?.enabled !== false;
       return new Octokit({
         ...octokitOptions,
-        log: log.child({ name: "github" }),
+        // A bare Probot (tests, benches) has no logger of its own: its clients keep Octokit's.
+        log: log ? log.child({ name: "github" }) : octokitOptions.log,
         throttle: throttled ? pacing.throttleFor(installationId) : { enabled: false },
         ...(retrying ? { retry: { ...octokitOptions.retry, ...pacing.retryOptions() } } : {}),
         auth: { ...octokitOptions.auth, otherOptions, installationId },

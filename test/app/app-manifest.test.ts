@@ -21,6 +21,8 @@ const PERMISSION_OF_EVENT: Record<string, string[]> = {
   push: ["contents"],
   release: ["contents"],
   issue_comment: ["issues", "pull_requests"],
+  status: ["statuses"],
+  issues: ["issues"],
 };
 
 /** What each permission is for; anything else is more than the features need. */
@@ -31,6 +33,7 @@ const NEEDED: Record<string, string> = {
   issues: "write", // tracking issues, /promote answers, labels
   metadata: "read",
   merge_queues: "read", // merge_group deliveries
+  statuses: "read", // Flux's commit statuses: the Rollout section and check (never written)
 };
 
 describe("app.yml (the App's registration)", () => {

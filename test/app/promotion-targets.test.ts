@@ -47,7 +47,8 @@ function setUp(files: Map<string, string>, configYaml: string | null, tag = "v2.
     prerelease: false,
   });
   const fake = new FakeGitHubRepo("example", "platform", files);
-  fake.configYaml = configYaml;
+  // No configuration of its own: the repository opted in with every option at its default.
+  if (configYaml !== null) fake.configYaml = configYaml;
   fake.tags.set(tag, new Map(files));
   const gh = mockGitHub();
   fake.serve(gh.api);

@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
 import { createTestApp } from "../helpers/test-app.js";
-import { mockCreateCheckRun, mockGitHub, mockPullFiles, resetNock } from "../helpers/mock-github.js";
+import {
+  mockCreateCheckRun,
+  mockGitHub,
+  mockNoConfig,
+  mockPullFiles,
+  resetNock,
+} from "../helpers/mock-github.js";
 import { examplePayload } from "../helpers/webhooks.js";
 
 // Issue 14, classes 1 and 4: the Config check validates the size of the file and the whole `_extends` chain, each
@@ -63,6 +69,8 @@ describe("Config check: size and `_extends` chain", () => {
       .get(`/repos/${owner}/${repo}/contents/${FILE}`)
       .query({ ref: sha })
       .reply(200, content.replace("SELF", repo), RAW);
+    // The repository opted in (its default branch holds a configuration file); the PR changes that file.
+    mockNoConfig(gh.api, owner, repo);
     bases(gh, owner, repo);
     mockCreateCheckRun(gh.api, owner, repo, sha, runs, 1);
     await probot.receive({ name: "pull_request", id: "x1", payload } as never);
