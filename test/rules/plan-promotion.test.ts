@@ -71,9 +71,11 @@ describe("planPromotion", () => {
     expect(ambiguous.issue.key).toBe("promotion-blocked:prod");
     expect(ambiguous.issue.title).toBe("Promotion of v1.5.0 to prod is blocked");
     expect(ambiguous.issue.body).toContain("2 files hold GitRepository");
-    expect(planPromotion(gathered({ tag: "v1.3.0" }))).toMatchObject({
-      action: "block",
-      code: "downgrade",
+    // A release older than production (a late or redelivered `release.published`) is not blocked: nothing to do.
+    // `/promote` of an older tag is a rollback on purpose: it writes.
+    expect(planPromotion(gathered({ tag: "v1.3.0" }))).toMatchObject({ action: "skip" });
+    expect(planPromotion(gathered({ tag: "v1.3.0", explicit: true }))).toMatchObject({
+      action: "write",
       path: PROD,
     });
   });
