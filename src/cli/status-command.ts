@@ -1,3 +1,4 @@
+import { compileExcludeTitle } from "../notes/build-release-notes.js";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -93,7 +94,7 @@ export async function statusCommand(args: string[], out: (text: string) => void)
     pathsOf: (sha) => pathsOf.get(sha) ?? null,
     matcher: matcher.ok ? matcher.value : null,
     impactRules: release.impact.groups,
-    excludeTitles: release.excludeTitles.map((source) => new RegExp(source)),
+    excludeTitles: release.excludeTitles.map(compileExcludeTitle),
     tagPrefix: release.tagPrefix,
     nextVersion: dashboard.nextVersion,
   });

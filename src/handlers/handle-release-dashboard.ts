@@ -1,3 +1,4 @@
+import { compileExcludeTitle } from "../notes/build-release-notes.js";
 import type { Context } from "probot";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
@@ -273,7 +274,7 @@ async function writeDashboard(
     listOpenTrackingIssues(octokit, repo),
     Promise.all(promotion.targets.map((t) => findOpenPull(octokit, repo, promotionBranch(t)))),
   ]);
-  const excludeTitles = release.excludeTitles.map((source) => new RegExp(source));
+  const excludeTitles = release.excludeTitles.map(compileExcludeTitle);
   const matcher = layoutPathMatcher(config.value.layout);
   const pathsOf = await waitingPullPaths(octokit, repo, toProduction.commits, payload);
   const status = composeStatus({

@@ -46,7 +46,7 @@ export interface ReleasePlan {
  * User patterns run on RE2 (linear time): a stranger's title cannot stall the process on a backtracking pattern. The
  * configuration schema already refused patterns RE2 cannot run, so a failure here is a bug, not user input.
  */
-function compileExcludeTitle(source: string): UserPattern {
+export function compileExcludeTitle(source: string): UserPattern {
   const compiled = compileUserPattern(source);
   if (!compiled.ok)
     throw new Error(`release.excludeTitles passed validation but does not compile: ${compiled.message}`);

@@ -66,7 +66,7 @@ export interface StatusInput {
   pathsOf: (sha: string) => readonly string[] | null;
   matcher: LayoutPathMatcher | null;
   impactRules: readonly ImpactGroupRule[];
-  excludeTitles: readonly RegExp[];
+  excludeTitles: ReadonlyArray<{ test(text: string): boolean }>;
   tagPrefix: string;
   nextVersion: NextVersionRules;
 }

@@ -22,7 +22,7 @@ export interface WaitingChange {
 export function waitingChanges(
   commits: readonly ReleaseCommit[],
   baseOnlyCommits: readonly ReleaseCommit[],
-  excludeTitles: readonly RegExp[],
+  excludeTitles: ReadonlyArray<{ test(text: string): boolean }>,
 ): WaitingChange[] {
   const inBase = baseOnlyCommits.map(pullRequestOfCommit);
   const numbers = new Set(inBase.map((pr) => pr.number).filter((n): n is number => n !== null));
