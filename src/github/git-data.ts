@@ -1,4 +1,5 @@
 import { mapConcurrent } from "../util/map-concurrent.js";
+import type { LruCache } from "../util/lru-cache.js";
 import type { ChangedFile } from "./pulls.js";
 import { statusOf, type Octokit, type RepoRef } from "./types.js";
 import { asRateLimitError } from "./commits.js";
@@ -153,17 +154,25 @@ function graphqlError(errors: Array<{ type?: string; message?: string }>): Error
   });
 }
 
-/** Reads many blobs, `concurrency` at a time (GitHub's secondary rate limits punish bursts). */
+/**
+ * Reads many blobs, `concurrency` at a time (GitHub's secondary rate limits punish bursts). With `cache`, blobs already
+ * read are not read again (a blob's SHA names its content) and each is remembered as soon as it arrives, so a retry
+ * after a failure (a rate limit on the 40th read) reads only the rest.
+ */
 export function readBlobs(
   octokit: Octokit,
   repo: RepoRef,
   files: ReadonlyArray<{ path: string; sha: string }>,
-  concurrency = 6,
+  options: { concurrency?: number; cache?: LruCache<string> } = {},
 ): Promise<Array<{ path: string; text: string }>> {
-  return mapConcurrent(files, concurrency, async (file) => ({
-    path: file.path,
-    text: await readBlobText(octokit, repo, file.sha),
-  }));
+  const { concurrency = 6, cache } = options;
+  return mapConcurrent(files, concurrency, async (file) => {
+    const known = cache?.get(file.sha);
+    if (known !== undefined) return { path: file.path, text: known };
+    const text = await readBlobText(octokit, repo, file.sha);
+    cache?.set(file.sha, text, text.length);
+    return { path: file.path, text };
+  });
 }
 
 /** The commit a branch points to. */

@@ -4,7 +4,7 @@ import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
 import { findCheckRun } from "../github/checks.js";
 import { compareRefs } from "../github/commits.js";
-import { createTag, getBranchSha, getTagCommitSha, getTree, readBlobText } from "../github/git-data.js";
+import { createTag, getBranchSha, getTagCommitSha, getTree, readBlobs } from "../github/git-data.js";
 import { listOpenTrackingIssues, upsertTrackingIssue, type FoundIssue } from "../github/issues.js";
 import { findOpenPull, listPullRequestFiles } from "../github/pulls.js";
 import { getReleaseByTag, listDraftReleases } from "../github/releases.js";
@@ -230,19 +230,13 @@ async function writeDashboard(
   const tree = await getTree(octokit, repo, head);
   const paths = [...tree.files.keys()];
   const wanted = environmentFilesToRead(paths, promotion.targets, promotion);
-  const files = new Map<string, string>();
-  const missing = wanted.filter((path) => {
-    const text = blobCache.get(tree.files.get(path)!.sha);
-    if (text !== undefined) files.set(path, text);
-    return text === undefined;
-  });
-  // Each blob is remembered as soon as it is read, so a retry after a failure (a rate limit) reads only the rest.
-  await mapConcurrent(missing, 6, async (path) => {
-    const sha = tree.files.get(path)!.sha;
-    const text = await readBlobText(octokit, repo, sha);
-    files.set(path, text);
-    blobCache.set(sha, text, text.length);
-  });
+  const read = await readBlobs(
+    octokit,
+    repo,
+    wanted.map((path) => ({ path, sha: tree.files.get(path)!.sha })),
+    { cache: blobCache },
+  );
+  const files = new Map(read.map((file) => [file.path, file.text]));
 
   const located = locatePromotionTargets(paths, files, promotion.targets, promotion.discoveryReads);
   const environments = deriveEnvironments(files, located);

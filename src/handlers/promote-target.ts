@@ -21,6 +21,7 @@ import {
   targetId,
 } from "../rules/plan-promotion.js";
 import { type Lease, withKeyedLock } from "../util/keyed-lock.js";
+import { LruCache } from "../util/lru-cache.js";
 import { inlineCode } from "../util/markdown.js";
 import { err, ok, type Result } from "../util/result.js";
 import { changedPaths } from "./gather-changed-paths.js";
@@ -216,6 +217,9 @@ async function describeConsumers(
   };
 }
 
+/** Blob texts by SHA (immutable), per process and bounded: a retried or repeated promotion reads only what is new. */
+const blobTexts = new LruCache<string>(8 * 1024 * 1024);
+
 /** Files of the default branch's tree read during one attempt, by path: discovery's reads serve the consumers too. */
 type FileTexts = Map<string, string>;
 
@@ -232,6 +236,7 @@ async function readTexts(
     octokit,
     request.repo,
     missing.map((path) => ({ path, sha: tree.files.get(path)!.sha })),
+    { cache: blobTexts },
   );
   for (const file of read) texts.set(file.path, file.text);
   return paths.map((path) => ({ path, text: texts.get(path)! }));
