@@ -630,6 +630,11 @@ export const STORY_STEPS = [
     id: "redeliver-everything",
     title: "Every webhook of the story is delivered a second time",
     async run(h) {
+      // 1. Settle first: a delayed job of the step before (the dashboard's refresh, DASHBOARD_DELAY_MS after the last
+      //    event) may still write, and GitHub's event for that write belongs to the deliveries redelivered below.
+      await h.waitIdle(60_000);
+      await h.deliverPending();
+      await h.waitIdle(60_000);
       const before = identities(h);
       const verdictsBefore = verdicts(h);
       const requestsBefore = h.fake.requests.length;
