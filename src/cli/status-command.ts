@@ -1,4 +1,3 @@
-import { compileExcludeTitle } from "../notes/build-release-notes.js";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -7,8 +6,7 @@ import {
   environmentFilesToRead,
   locatePromotionTargets,
 } from "../gitops/derive-environments.js";
-import { layoutPathMatcher } from "../notes/layout-path-matcher.js";
-import { composeStatus, productionBase, renderStatusText } from "../notes/environment-status.js";
+import { composeRepositoryStatus, productionBase, renderStatusText } from "../notes/environment-status.js";
 import { latestVersionTag } from "../notes/waiting-changes.js";
 import { EXIT, readCliConfig, UsageError } from "./cli-config.js";
 import { git, localCommits, localTags } from "./local-release-range.js";
@@ -36,7 +34,7 @@ export async function statusCommand(args: string[], out: (text: string) => void)
   const dir = values.repo;
   const config = readCliConfig(values.config, dir);
   if (!config.ok) throw new UsageError(config.error);
-  const { promotion, release, dashboard } = config.value;
+  const { promotion, release } = config.value;
 
   // 1. The checked-out tree: the files that may hold the targets, the sources and their Kustomizations.
   const head = (
@@ -80,23 +78,15 @@ export async function statusCommand(args: string[], out: (text: string) => void)
     : new Map<string, string[]>();
 
   // 3. Compose (pure) and print.
-  const matcher = layoutPathMatcher(config.value.layout);
-  const status = composeStatus({
+  const status = composeRepositoryStatus(config.value, {
     environments: environments.map((env, i) => ({ ...env, commit: commits[i] ?? null })),
-    blocked: located.flatMap((l) =>
-      "problem" in l ? [{ target: l.target.id ?? l.target.name, problem: l.problem }] : [],
-    ),
+    located,
     head,
     toProduction,
     toLatest,
     latestTag: latest,
     tags,
     pathsOf: (sha) => pathsOf.get(sha) ?? null,
-    matcher: matcher.ok ? matcher.value : null,
-    impactRules: release.impact.groups,
-    excludeTitles: release.excludeTitles.map(compileExcludeTitle),
-    tagPrefix: release.tagPrefix,
-    nextVersion: dashboard.nextVersion,
   });
   out(values.json ? JSON.stringify(status, null, 2) : renderStatusText(status));
   return EXIT.ok;

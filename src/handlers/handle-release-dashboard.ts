@@ -16,10 +16,9 @@ import {
   locatePromotionTargets,
 } from "../gitops/derive-environments.js";
 import { pullRequestOfCommit, type ReleaseCommit } from "../notes/collect-release-entries.js";
-import { composeStatus, productionBase } from "../notes/environment-status.js";
+import { composeRepositoryStatus, productionBase } from "../notes/environment-status.js";
 import { latestVersionTag } from "../notes/waiting-changes.js";
 import { parseVersionTag } from "../notes/version-tags.js";
-import { layoutPathMatcher } from "../notes/layout-path-matcher.js";
 import { readPromotionTag } from "../report/promotion-body.js";
 import {
   addAnswer,
@@ -268,26 +267,18 @@ async function writeDashboard(
     listOpenTrackingIssues(octokit, repo),
     Promise.all(promotion.targets.map((t) => findOpenPull(octokit, repo, promotionBranch(t)))),
   ]);
-  const excludeTitles = release.excludeTitles.map(compileExcludeTitle);
-  const matcher = layoutPathMatcher(config.value.layout);
   const pathsOf = await waitingPullPaths(octokit, repo, toProduction.commits, payload);
-  const status = composeStatus({
+  const status = composeRepositoryStatus(config.value, {
     head,
     environments: environments.map((env, i) => ({ ...env, commit: commits[i] ?? null })),
-    blocked: located.flatMap((l) =>
-      "problem" in l ? [{ target: targetId(l.target), problem: l.problem }] : [],
-    ),
+    located,
     toProduction,
     toLatest,
     latestTag: latest,
     tags,
     pathsOf: (sha) => pathsOf.get(sha) ?? null,
-    matcher: matcher.ok ? matcher.value : null,
-    impactRules: release.impact.groups,
-    excludeTitles,
-    tagPrefix: release.tagPrefix,
-    nextVersion: dashboard.nextVersion,
   });
+  const excludeTitles = release.excludeTitles.map(compileExcludeTitle);
   // The latest promotion: the newest promotion commit since the production tag; its Rollout check and the release's
   // Rollout section are written by the rollout feature (read here, never computed).
   const promotionCommit = [...toProduction.commits]

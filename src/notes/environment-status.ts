@@ -1,5 +1,9 @@
 import semver from "semver";
-import type { Environment, EnvironmentRef } from "../gitops/derive-environments.js";
+import type { Config } from "../config/schema.js";
+import type { Environment, EnvironmentRef, LocatedTarget } from "../gitops/derive-environments.js";
+import { targetId } from "../rules/plan-promotion.js";
+import { compileExcludeTitle } from "./build-release-notes.js";
+import { layoutPathMatcher } from "./layout-path-matcher.js";
 import type { ReleaseCommit } from "./collect-release-entries.js";
 import type { ImpactGroupRule, LayoutPathMatcher } from "./platform-impact.js";
 import {
@@ -69,6 +73,32 @@ export interface StatusInput {
   excludeTitles: ReadonlyArray<{ test(text: string): boolean }>;
   tagPrefix: string;
   nextVersion: NextVersionRules;
+}
+
+/** What `status` (from a checkout) and the dashboard (from GitHub) gather; the rest comes from the configuration. */
+export interface GatheredStatus
+  extends Pick<StatusInput, "head" | "toProduction" | "toLatest" | "latestTag" | "tags" | "pathsOf"> {
+  environments: EnvironmentWithCommit[];
+  located: readonly LocatedTarget[];
+}
+
+/** The status of a repository from what was gathered and its configuration: one decision for the CLI and the app. */
+export function composeRepositoryStatus(
+  config: Pick<Config, "layout" | "release" | "dashboard">,
+  gathered: GatheredStatus,
+): EnvironmentStatus {
+  const matcher = layoutPathMatcher(config.layout);
+  return composeStatus({
+    ...gathered,
+    blocked: gathered.located.flatMap((l) =>
+      "problem" in l ? [{ target: targetId(l.target), problem: l.problem }] : [],
+    ),
+    matcher: matcher.ok ? matcher.value : null,
+    impactRules: config.release.impact.groups,
+    excludeTitles: config.release.excludeTitles.map(compileExcludeTitle),
+    tagPrefix: config.release.tagPrefix,
+    nextVersion: config.dashboard.nextVersion,
+  });
 }
 
 /** Composes the status (pure): waiting PRs, their grouping by platform impact, and the next version. */
