@@ -147,46 +147,67 @@ export function autoMergeOf(pr: {
   return { mergeMethod: method, commitTitle: auto.commit_title ?? null };
 }
 
-/** The open PR whose head is `branch` of this repository, if any (`GET /pulls?head=owner:branch`). */
+/** A PR whose head is a branch of this repository, as the bot's own branches need it. */
+export interface PullByHead {
+  number: number;
+  title: string;
+  body: string;
+  url: string;
+  state: "open" | "closed";
+  mergedAt: string | null;
+  mergeCommitSha: string | null;
+}
+
+/**
+ * The PRs whose head is `branch` of this repository (`GET /pulls?head=owner:branch`), last updated first; one page: a bot
+ * branch's PRs are few, and its older ones are history. GitHub matches `head` on the branch name only as a prefix
+ * filter of forks' refs too, so the exact ref is checked.
+ */
+export async function listPullsByHead(
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+  state: "open" | "closed" | "all",
+): Promise<PullByHead[]> {
+  const { data } = await octokit.rest.pulls.list({
+    ...repo,
+    state,
+    head: `${repo.owner}:${branch}`,
+    sort: "updated",
+    direction: "desc",
+    per_page: 30,
+  });
+  return data
+    .filter((p) => p.head.ref === branch)
+    .map((p) => ({
+      number: p.number,
+      title: p.title,
+      body: p.body ?? "",
+      url: p.html_url,
+      state: p.state === "open" ? "open" : "closed",
+      mergedAt: p.merged_at ?? null,
+      mergeCommitSha: p.merge_commit_sha ?? null,
+    }));
+}
+
+/** The open PR whose head is `branch` of this repository, if any. */
 export async function findOpenPull(
   octokit: Octokit,
   repo: RepoRef,
   branch: string,
 ): Promise<{ number: number; body: string; title: string; url: string } | null> {
-  const { data } = await octokit.rest.pulls.list({
-    ...repo,
-    state: "open",
-    head: `${repo.owner}:${branch}`,
-    per_page: 10,
-  });
-  const pull = data.find((p) => p.head.ref === branch);
-  return pull ? { number: pull.number, body: pull.body ?? "", title: pull.title, url: pull.html_url } : null;
+  const [pull] = await listPullsByHead(octokit, repo, branch, "open");
+  return pull ? { number: pull.number, body: pull.body, title: pull.title, url: pull.url } : null;
 }
 
-/**
- * The newest PR in any state (open, closed, merged) whose head is `branch` of this repository
- * (`GET /pulls?state=all&head=owner:branch`): a bot-owned PR's whole history, e.g. "the onboarding PR was closed".
- */
+/** The newest PR in any state (open, closed, merged) from `branch`: e.g. "the onboarding PR was closed". */
 export async function findPullByHeadAnyState(
   octokit: Octokit,
   repo: RepoRef,
   branch: string,
 ): Promise<{ number: number; state: "open" | "closed"; merged: boolean } | null> {
-  const { data } = await octokit.rest.pulls.list({
-    ...repo,
-    state: "all",
-    head: `${repo.owner}:${branch}`,
-    sort: "created",
-    direction: "desc",
-    per_page: 10,
-  });
-  const pull = data.find((p) => p.head.ref === branch);
-  if (!pull) return null;
-  return {
-    number: pull.number,
-    state: pull.state === "open" ? "open" : "closed",
-    merged: Boolean(pull.merged_at),
-  };
+  const [pull] = await listPullsByHead(octokit, repo, branch, "all");
+  return pull ? { number: pull.number, state: pull.state, merged: pull.mergedAt !== null } : null;
 }
 
 /**
@@ -289,32 +310,27 @@ export interface MergedPull {
   mergeCommitSha: string;
 }
 
-/**
- * The merged PRs whose head is `branch` of this repository, most recently updated first (`GET /pulls?state=closed&
- * head=owner:branch`, one page of 30: a promotion branch's older PRs are history).
- */
+/** The merged PRs from `branch`, most recently merged first. */
 export async function listMergedPulls(
   octokit: Octokit,
   repo: RepoRef,
   branch: string,
 ): Promise<MergedPull[]> {
-  const { data } = await octokit.rest.pulls.list({
-    ...repo,
-    state: "closed",
-    head: `${repo.owner}:${branch}`,
-    sort: "updated",
-    direction: "desc",
-    per_page: 30,
-  });
-  return data
-    .filter((p) => p.head.ref === branch && p.merged_at && p.merge_commit_sha)
-    .map((p) => ({
-      number: p.number,
-      url: p.html_url,
-      body: p.body ?? "",
-      mergedAt: p.merged_at!,
-      mergeCommitSha: p.merge_commit_sha!,
-    }))
+  const pulls = await listPullsByHead(octokit, repo, branch, "closed");
+  return pulls
+    .flatMap((p) =>
+      p.mergedAt && p.mergeCommitSha
+        ? [
+            {
+              number: p.number,
+              url: p.url,
+              body: p.body,
+              mergedAt: p.mergedAt,
+              mergeCommitSha: p.mergeCommitSha,
+            },
+          ]
+        : [],
+    )
     .sort((a, b) => Date.parse(b.mergedAt) - Date.parse(a.mergedAt));
 }
 
