@@ -5,7 +5,7 @@ import { renderConfigFile, renderInitReport } from "../report/onboarding-report.
 import { inferConfig } from "../rules/infer-config.js";
 import { MAX_MANIFEST_BYTES } from "../rules/parse-manifests.js";
 import { EXIT, UsageError } from "./cli-config.js";
-import { isDirectory, listFiles } from "./layout-command.js";
+import { findingJson, isDirectory, listFiles } from "./layout-command.js";
 
 export const initUsage = "gitops-release-bot init <dir> [--json]";
 
@@ -39,14 +39,7 @@ export function initCommand(
     out(
       JSON.stringify({
         config: inference.config,
-        findings: inference.findings.map(({ path: file, line, column, rule, severity, message }) => ({
-          path: file,
-          ...(line !== undefined ? { line } : {}),
-          ...(column !== undefined ? { column } : {}),
-          rule,
-          severity,
-          message,
-        })),
+        findings: inference.findings.map(findingJson),
       }),
     );
   } else {

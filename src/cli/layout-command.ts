@@ -11,6 +11,7 @@ import {
 } from "../rules/evaluate-layout.js";
 import { MAX_MANIFEST_BYTES } from "../rules/parse-manifests.js";
 import type { RepositoryIdentity } from "../rules/flux-sources.js";
+import type { LayoutFinding } from "../rules/layout-finding.js";
 import { EXIT, readCliConfig, UsageError } from "./cli-config.js";
 
 export const layoutUsage =
@@ -68,14 +69,7 @@ export function layoutCommand(args: string[], out: (text: string) => void): numb
   if (values.json) {
     out(
       JSON.stringify({
-        findings: findings.map(({ path: file, line, column, rule, severity, message }) => ({
-          path: file,
-          ...(line !== undefined ? { line } : {}),
-          ...(column !== undefined ? { column } : {}),
-          rule,
-          severity,
-          message,
-        })),
+        findings: findings.map(findingJson),
       }),
     );
   } else if (!findings.length) {
@@ -90,6 +84,18 @@ export function layoutCommand(args: string[], out: (text: string) => void): numb
 }
 
 /** Every file below `dir` as a `/`-separated relative path, sorted; `.git/` is skipped, symlinks are not followed. */
+/** A finding as `--json` prints it (`layout` and `init`): where, which rule, how bad, what to do. */
+export function findingJson({ path: file, line, column, rule, severity, message }: LayoutFinding) {
+  return {
+    path: file,
+    ...(line !== undefined ? { line } : {}),
+    ...(column !== undefined ? { column } : {}),
+    rule,
+    severity,
+    message,
+  };
+}
+
 export function listFiles(dir: string): string[] {
   const files: string[] = [];
   const walk = (relative: string) => {
