@@ -3,6 +3,7 @@
 // reference pattern is ~n³); the bound is 100 ms per input.
 import { parseConfig } from "../lib/config/parse-config.js";
 import { planReleaseNotes } from "../lib/notes/build-release-notes.js";
+import { readVersionTag } from "../lib/notes/version-tags.js";
 import { auditMainCommit } from "../lib/rules/audit-main-commit.js";
 import { checkScopePath } from "../lib/rules/check-scope-path.js";
 import {
@@ -49,8 +50,9 @@ const handlers = {
   "Release notes": (title, body) =>
     planReleaseNotes(
       {
-        tag: "v1.0.0",
+        version: readVersionTag("v1.0.0", "v"),
         previousTag: null,
+        previousVersion: null,
         commits: [
           { sha: "a".repeat(40), message: `${title} (#1)\n\n${body}`, author: { login: "a", name: "a" } },
         ],

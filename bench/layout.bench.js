@@ -139,7 +139,7 @@ async function pullRequestRun() {
         requests.push(`${req.method} ${url.pathname}${url.search}`);
     });
     api.post(/access_tokens/).reply(201, { token: "t", expires_at: "2099-01-01T00:00:00Z" });
-    api.get(/\/contents\//).reply(404);
+    optIn(api);
     for (let page = 1; page <= 30; page++) {
       const body = files.slice((page - 1) * 100, page * 100).map((f) => ({
         filename: f.filename,
@@ -328,7 +328,7 @@ async function allChecksRun() {
     if (!url.pathname.includes("access_tokens")) requests.push(`${req.method} ${url.pathname}${url.search}`);
   });
   api.post(/access_tokens/).reply(201, { token: "t", expires_at: "2099-01-01T00:00:00Z" });
-  api.get(/\/contents\//).reply(404);
+  optIn(api);
   api
     .get(`/repos/${owner}/${repo}/pulls/${payload.number}/files`)
     .query(true)
@@ -360,9 +360,18 @@ async function allChecksRun() {
   return [
     `| check-run look-ups (lists of the head SHA) | ${count((r) => r.startsWith("GET") && r.includes("/check-runs"))} | 1 |`,
     `| check-run writes | ${count((r) => r.startsWith("POST") && r.includes("/check-runs"))} | 3 |`,
-    `| configuration reads | ${count((r) => r.includes("/contents/"))} | 1 (2 on the installation's first delivery) |`,
-    `| all calls | ${requests.length} | 9 (config 2, files 1, tree 1, repository 1, check list 1, check writes 3; 8 later) |`,
+    `| configuration reads | ${count((r) => r.includes("/contents/"))} | 1 |`,
+    `| all calls | ${requests.length} | 8 (config 1, files 1, tree 1, repository 1, check list 1, check writes 3) |`,
   ];
+}
+
+/** The repository opted in with its own configuration file (every option at its default): one read per delivery. */
+function optIn(api) {
+  api
+    .get(/\/contents\/\.github%2Fgitops-release-bot\.yml/)
+    .reply(200, "# gitops-release-bot: on, every option at its default\n", {
+      "content-type": "application/vnd.github.raw; charset=utf-8",
+    });
 }
 
 // `node bench/layout.bench.js` (after `npm run build`): this section alone, printed.

@@ -15,6 +15,7 @@ const TAGS = ["v1.0.0", "v1.0.1", "v1.0.2", "v1.1.0"];
 const RELEASE_FILE = "providers/aws/v1/mgmt/namespaced/flux-system/gitrepository-release.yaml";
 const sha = (text) => createHash("sha1").update(text).digest("hex");
 const STARTED = Date.now();
+const OPT_IN_FILE = "# gitops-release-bot: on, every option at its default\n";
 
 /** The answers of an idle organisation: every PR has the bot's three checks, the newest tag is released and pinned. */
 function answer(path, query) {
@@ -44,7 +45,13 @@ function answer(path, query) {
   const head = sha(`${id}:main`);
   if (rest === "/git/ref/heads%2Fmain" || rest === "/git/ref/heads/main")
     return { ref: "refs/heads/main", object: { sha: head, type: "commit" } };
-  if (rest.startsWith("/contents/")) return undefined; // no configuration file anywhere: 404
+  // Every repository opted in with its own file (defaults: a comment only); the organization's `.github` is not read.
+  if (
+    rest === "/contents/.github%2Fgitops-release-bot.yml" ||
+    rest === "/contents/.github/gitops-release-bot.yml"
+  )
+    return { raw: OPT_IN_FILE };
+  if (rest.startsWith("/contents/")) return undefined;
   if (rest === "/pulls")
     return Array.from({ length: OPEN_PULLS }, (_, n) => ({
       number: n + 1,
@@ -113,7 +120,9 @@ async function startStandIn() {
       res.end(JSON.stringify({ message: "Not Found" }));
       return;
     }
-    const text = JSON.stringify(body);
+    // A configuration file is answered raw, as GitHub answers `Accept: application/vnd.github.raw`.
+    const raw = typeof body?.raw === "string";
+    const text = raw ? body.raw : JSON.stringify(body);
     const etag = `W/"${createHash("sha256").update(text).digest("hex")}"`;
     if (req.headers["if-none-match"] === etag) {
       counts.notModified++;
@@ -121,7 +130,10 @@ async function startStandIn() {
       res.end();
       return;
     }
-    res.writeHead(req.method === "POST" ? 201 : 200, { "content-type": "application/json", etag });
+    res.writeHead(req.method === "POST" ? 201 : 200, {
+      "content-type": raw ? "application/vnd.github.raw; charset=utf-8" : "application/json",
+      etag,
+    });
     res.end(text);
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -205,9 +217,10 @@ async function sweepBench() {
         `| ${r.label} | ${r.report?.repositories ?? 0}/${total} | ${r.report?.enqueued ?? 0} | ${r.requests} | ${r.charged} | ${fmt(r.ms, 0)} |`,
     ),
     "",
-    "The first sweep pays for every read once (and 2 configuration reads per repository that has no file: a 404 has",
-    "no ETag); later sweeps re-read the configuration only when the default branch moves. Installation tokens live an",
-    "hour, so a sweep every 15 minutes mints one per installation about every fourth sweep.",
+    "Every repository has opted in with its own configuration file (the organization's `.github` is not read). The",
+    "first sweep pays for every read once; later ones revalidate each read with its ETag (a free 304) and re-read the",
+    "configuration only when the default branch moves. Installation tokens live an hour, so a sweep every 15 minutes",
+    "mints one per installation about every fourth sweep.",
     "",
   ].join("\n");
 }

@@ -116,8 +116,11 @@ async function apiCalls(commitCount, { numbered = true } = {}) {
   scope
     .post(/access_tokens/)
     .reply(201, { token: "t", expires_at: "2099-01-01T00:00:00Z" })
+    // The repository opted in with its own configuration file (every option at its default).
     .get(/contents/)
-    .reply(404)
+    .reply(200, "# gitops-release-bot: on, every option at its default\n", {
+      "content-type": "application/vnd.github.raw; charset=utf-8",
+    })
     .get(`${R}/tags`)
     .query(true)
     .reply(200, [{ name: "v1.0.0" }, { name: "v2.0.0" }])

@@ -10,6 +10,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import { requestProblems, responseProblems } from "../../demo/lib/github-rest-schema.js";
+import { graphqlRequestProblems } from "../../demo/lib/github-graphql-schema.js";
 import {
   appJson,
   checkRunJson,
@@ -19,6 +20,8 @@ import {
   pullJson,
   repositoryJson,
 } from "../../demo/lib/github-shapes.js";
+
+const OPT_IN_FILE = "# gitops-release-bot: on, every option at its default\n";
 import { examplePayload } from "../../demo/lib/webhook-examples.js";
 
 const DOCS = "https://docs.github.com/rest";
@@ -201,10 +204,13 @@ export class InstantGitHub {
     const text = Buffer.concat(chunks).toString("utf8");
     const body = text ? JSON.parse(text) : undefined;
     const path = url.pathname.replace(/^\/api\/v3/, "");
-    this.problems.push(...requestProblems(method, path, body));
+    const graphql = method === "POST" && /^\/(api\/)?graphql$/.test(url.pathname);
+    this.problems.push(...(graphql ? graphqlRequestProblems(body) : requestProblems(method, path, body)));
     const [status, answer, headers] = this.#route(method, path, url.searchParams, body, req.headers);
     const key = `${method} ${path.replace(/\/[0-9a-f]{40}|\/\d+|org-\d+/g, "/:id")} ${status}`;
-    if (answer !== undefined && !this.checkedAnswers.has(key)) {
+    // A configuration file is answered raw (`Accept: application/vnd.github.raw`), outside the JSON schema.
+    const raw = typeof answer === "string" && /raw/.test(headers?.["content-type"] ?? "");
+    if (answer !== undefined && !raw && !graphql && !this.checkedAnswers.has(key)) {
       this.checkedAnswers.add(key);
       this.problems.push(...responseProblems(method, path, status, answer));
     }
@@ -215,7 +221,7 @@ export class InstantGitHub {
       "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
       ...headers,
     });
-    res.end(answer === undefined ? undefined : JSON.stringify(answer));
+    res.end(answer === undefined ? undefined : raw ? answer : JSON.stringify(answer));
   }
 
   /**
@@ -254,6 +260,20 @@ export class InstantGitHub {
     }
     if (method === "GET" && (path === "/app/installations" || path === "/app/hook/deliveries"))
       return [200, []];
+    // GraphQL (GHE's `/api/graphql`): the Folder layout's batched blob reads, answered like GitHub's Blob objects.
+    if (method === "POST" && /^\/(api\/)?graphql$/.test(path)) {
+      if (!/query blobTexts/.test(String(body?.query)))
+        return this.#unexpected(method, `${path} (${String(body?.query).slice(0, 40)})`, notFound);
+      /** @type {Record<string, unknown>} */
+      const repository = {};
+      for (const [name, sha] of Object.entries(body.variables ?? {})) {
+        if (!/^b\d+$/.test(name)) continue;
+        const text = this.blobs.get(String(sha));
+        repository[name] =
+          text === undefined ? null : { text, isTruncated: false, byteSize: Buffer.byteLength(text) };
+      }
+      return [200, { data: { repository } }];
+    }
     m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!m) return this.#unexpected(method, path, notFound);
     const repoKey = `${m[1]}/${m[2]}`;
@@ -269,6 +289,9 @@ export class InstantGitHub {
       return [401, { message: "Bad credentials", documentation_url: DOCS }];
     }
     if (method === "GET" && rest === "") return [200, fullRepositoryJson(this.urls, repo)];
+    // Every repository opted in with its own configuration file (every option at its default).
+    if (method === "GET" && rest === "/contents/.github%2Fgitops-release-bot.yml")
+      return [200, OPT_IN_FILE, { "content-type": "application/vnd.github.raw; charset=utf-8" }];
     if (method === "GET" && rest.startsWith("/contents/")) return notFound;
     m = /^\/pulls\/(\d+)\/(files|commits)$/.exec(rest);
     if (m && method === "GET") {

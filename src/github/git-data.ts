@@ -52,8 +52,13 @@ export function diffTrees(base: RepoTree, head: RepoTree): ChangedFile[] {
 
 /** A blob's text (UTF-8, a BOM kept) by SHA: any size up to 100 MB, one request, no ref resolution. */
 export async function readBlobText(octokit: Octokit, repo: RepoRef, sha: string): Promise<string> {
+  return (await readBlobBytes(octokit, repo, sha)).toString("utf8");
+}
+
+/** A blob's bytes by SHA (`GET /git/blobs/{sha}`). */
+async function readBlobBytes(octokit: Octokit, repo: RepoRef, sha: string): Promise<Buffer> {
   const { data } = await octokit.rest.git.getBlob({ ...repo, file_sha: sha });
-  return Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8").toString("utf8");
+  return Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8");
 }
 
 /** A blob's text as GraphQL returns it: null when GitHub calls it binary (or it is missing). */
@@ -67,7 +72,7 @@ export interface BlobText {
  * 100 objects or about 1 MB of text, whichever comes first: far inside GitHub's node limit (500,000), and small enough
  * that one answer is parsed quickly and never holds much memory.
  */
-export const BLOB_BATCH = { maxObjects: 100, maxBytes: 1024 * 1024 } as const;
+export const BLOB_BATCH = { maxObjects: 100, maxBytes: 1024 * 1024, restAtMost: 4 } as const;
 
 /** Groups blobs into batches within `BLOB_BATCH`, in order; a blob of unknown size counts as 64 KB. */
 export function blobBatches<T extends { size: number | null }>(blobs: readonly T[]): T[][] {
@@ -103,7 +108,10 @@ fragment text on Blob { text isTruncated byteSize }`;
 
 /**
  * Many blobs' texts by SHA in one GraphQL query (see `BLOB_BATCH` for the size of a batch). A blob GitHub cuts short
- * (`isTruncated`) is read again whole through REST, so the text is always complete.
+ * (`isTruncated`) is read again whole through REST, so the text is always complete. A few blobs
+ * (`BLOB_BATCH.restAtMost`) are read through REST instead: the throttling plugin paces every GraphQL query like a
+ * write (one token of the installation's write bucket), while reads are not paced, so a small PR's one or two
+ * manifests would otherwise wait behind the check-run writes.
  */
 export async function readBlobTexts(
   octokit: Octokit,
@@ -111,6 +119,17 @@ export async function readBlobTexts(
   shas: readonly string[],
 ): Promise<Map<string, BlobText>> {
   if (!shas.length) return new Map();
+  if (shas.length <= BLOB_BATCH.restAtMost) {
+    const bytes = await Promise.all(shas.map((sha) => readBlobBytes(octokit, repo, sha)));
+    return new Map(
+      shas.map((sha, i) => {
+        const blob = bytes[i]!;
+        // Binary as git decides it (a NUL byte in the first 8,000 bytes), like GraphQL's `Blob.text: null`.
+        const binary = blob.subarray(0, 8000).includes(0);
+        return [sha, { text: binary ? null : blob.toString("utf8"), byteSize: blob.length }];
+      }),
+    );
+  }
   type GraphQlBlob = { text: string | null; isTruncated: boolean; byteSize: number } | null;
   // The answer is read raw and parsed with JSON.parse: octokit's parser (json-with-bigint) runs a regular expression
   // over the whole text first, which holds the main thread for hundreds of milliseconds on a megabyte of YAML.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
-import { readBlobs } from "../../src/github/git-data.js";
+import { BLOB_BATCH, readBlobs, readBlobTexts } from "../../src/github/git-data.js";
 import { LruCache } from "../../src/util/lru-cache.js";
 
 /**
@@ -61,6 +61,59 @@ describe("readBlobs with a cache", () => {
       .reply(200, blob("kind: A\n"));
     await readBlobs(octokit(), repo, files);
     await readBlobs(octokit(), repo, files);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+});
+
+/**
+ * The throttling plugin paces every GraphQL query like a write; a small PR's one or two manifests are read through
+ * REST (reads are not paced), a larger set in one GraphQL query.
+ */
+describe("readBlobTexts", () => {
+  const octokit = () =>
+    new ProbotOctokit({
+      auth: { token: "test-token" },
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    });
+  const repo = { owner: "o", repo: "r" };
+  const sha = (n: number) => n.toString(16).padStart(40, "0");
+  afterEach(() => nock.cleanAll());
+
+  test("a few blobs: one REST read each; a NUL byte makes a blob binary (text null), as GraphQL says", async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]);
+    const scope = nock("https://api.github.com")
+      .get(`/repos/o/r/git/blobs/${sha(1)}`)
+      .reply(200, { sha: sha(1), content: Buffer.from("kind: A\n").toString("base64"), encoding: "base64" })
+      .get(`/repos/o/r/git/blobs/${sha(2)}`)
+      .reply(200, { sha: sha(2), content: png.toString("base64"), encoding: "base64" });
+    const texts = await readBlobTexts(octokit(), repo, [sha(1), sha(2)]);
+    expect(texts.get(sha(1))).toEqual({ text: "kind: A\n", byteSize: 8 });
+    expect(texts.get(sha(2))).toEqual({ text: null, byteSize: png.length });
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  test(`more than ${BLOB_BATCH.restAtMost} blobs: one GraphQL query, no REST read`, async () => {
+    const shas = Array.from({ length: BLOB_BATCH.restAtMost + 1 }, (_, i) => sha(i + 1));
+    const asked: string[][] = [];
+    const scope = nock("https://api.github.com")
+      .post("/graphql")
+      // nock 15 hands reply callbacks the Fetch Request.
+      .reply(200, (async (request: Request) => {
+        const body = (await request.json()) as { variables: Record<string, string> };
+        const names = Object.keys(body.variables).filter((n) => /^b\d+$/.test(n));
+        asked.push(names.map((n) => body.variables[n]!));
+        return {
+          data: {
+            repository: Object.fromEntries(
+              names.map((n) => [n, { text: `id: ${body.variables[n]}\n`, isTruncated: false, byteSize: 46 }]),
+            ),
+          },
+        };
+      }) as never);
+    const texts = await readBlobTexts(octokit(), repo, shas);
+    expect(asked).toEqual([shas]);
+    expect([...texts.values()].map((t) => t.text)).toEqual(shas.map((s) => `id: ${s}\n`));
     expect(scope.pendingMocks()).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type nock from "nock";
+import { BLOB_BATCH } from "../../src/github/git-data.js";
 
 /** A git blob SHA of a text, as GitHub would report it. */
 export function blobSha(text: string): string {
@@ -44,8 +45,9 @@ export function mockTree(
 }
 
 /**
- * GitHub's GraphQL answer to one `blobTexts` query (the app reads manifests in batches): every aliased
- * `bN: object(oid: $bN)` gets its text; the query must ask for exactly the blobs of `texts`. `queries` receives it.
+ * GitHub's answers to one batch of the app's blob reads: for more than `BLOB_BATCH.restAtMost` blobs one GraphQL
+ * `blobTexts` query, where every aliased `bN: object(oid: $bN)` gets its text and the query must ask for exactly the
+ * blobs of `texts` (`queries` receives it); for a few blobs one REST `GET /git/blobs/{sha}` each.
  */
 export function mockBlobs(
   api: nock.Scope,
@@ -53,6 +55,18 @@ export function mockBlobs(
   queries: Array<{ query: string; variables: Record<string, string> }> = [],
 ): nock.Scope {
   const bySha = new Map(texts.map((text) => [blobSha(text), text]));
+  if (bySha.size <= BLOB_BATCH.restAtMost) {
+    for (const [sha, text] of bySha)
+      api.get(new RegExp(`/git/blobs/${sha}$`)).reply(200, {
+        sha,
+        node_id: "B",
+        url: `https://api.github.com/git/blobs/${sha}`,
+        size: Buffer.byteLength(text),
+        content: Buffer.from(text).toString("base64"),
+        encoding: "base64",
+      });
+    return api;
+  }
   return api
     .post("/graphql", (body) => {
       if (typeof body !== "object" || !/query blobTexts/.test(String(body.query))) return false;
