@@ -248,6 +248,8 @@ function guardWebhooks(
       path: env.WEBHOOK_PATH || "/api/github/webhooks",
       middleware: () => app.getNodeMiddleware(),
       verify: (payload, signature) => app.webhooks.verify(payload, signature),
+      // Probot's own secret (without WEBHOOK_SECRET, development and test only, `verify` uses Probot's default).
+      ...(env.WEBHOOK_SECRET ? { secret: env.WEBHOOK_SECRET } : {}),
       addHandler,
       onRefused: (status, reason) => {
         refused.inc({ status: String(status) });

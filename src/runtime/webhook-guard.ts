@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual, type Hmac } from "node:crypto";
 import diagnosticsChannel from "node:diagnostics_channel";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { emitterEventNames } from "@octokit/webhooks";
@@ -19,6 +20,9 @@ export interface WebhookGuardOptions {
   /** Checks `X-Hub-Signature-256` against the body (Probot's `webhooks.verify`): a forged delivery is refused here,
    *  because Probot logs the whole payload of every delivery it refuses. */
   verify: (payload: string, signature: string) => Promise<boolean>;
+  /** The webhook secret, when known: the signature is then computed while the body streams in (one pass over the
+   *  bytes, nothing read twice) instead of by `verify` once it is whole. */
+  secret?: string;
   /** Probot's `addHandler` (only under `probot run`). */
   addHandler: (handler: Handler) => void;
   maxBytes?: number;
@@ -30,6 +34,7 @@ export interface WebhookGuardOptions {
 const KNOWN_EVENTS = new Set<string>(["ping", ...emitterEventNames.filter((name) => !name.includes("."))]);
 const REQUIRED_HEADERS = ["x-github-event", "x-hub-signature-256", "x-github-delivery"] as const;
 const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/u;
+const SIGNATURE = /^sha256=[0-9a-f]{64}$/iu;
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
@@ -42,7 +47,9 @@ type Guarded = IncomingMessage & { [GUARDED]?: string; rawBody?: Buffer; body?: 
  *   bytes of a body sent without one (Probot reads any body whole into memory, then checks the signature);
  * - missing `X-GitHub-Event` / `X-Hub-Signature-256` / `X-GitHub-Delivery`, or not JSON → 400 / 415, unread;
  * - an event name GitHub does not send → 400 (Probot answers 200 to any name);
- * - a bad signature → 400 (Probot answers 400 too, but logs the whole payload, up to 25 MB, at error level);
+ * - a signature header that is not `sha256=` and 64 hex digits → 400, unread;
+ * - a bad signature → 400 (Probot answers 400 too, but logs the whole payload, up to 25 MB, at error level); with the
+ *   secret known, the signature is computed while the body arrives;
  * - a body that is not a JSON object → 400 (Probot answers 500 to `null`).
  * What passes goes to Probot's middleware with the body already read (it verifies again; malformed JSON → 400).
  *
@@ -56,6 +63,15 @@ export function guardWebhookRoute(options: WebhookGuardOptions): () => void {
   const path = normalizePath(options.path);
   const privatePath = `/__grb_guarded_webhook_${Math.random().toString(36).slice(2)}`;
   let middleware: Promise<Handler> | undefined;
+  // The secret is used for streaming only once `verify` (Probot's own secret) agrees with it on a probe.
+  let confirmed: Promise<boolean> | undefined;
+  const secretConfirmed = () => {
+    const probe = "{}";
+    const signature = `sha256=${createHmac("sha256", options.secret ?? "")
+      .update(probe)
+      .digest("hex")}`;
+    return (confirmed ??= options.verify(probe, signature).catch(() => false));
+  };
 
   const refuse = (req: Guarded, res: ServerResponse, status: number, error: string): true => {
     options.onRefused?.(status, error);
@@ -91,15 +107,20 @@ export function guardWebhookRoute(options: WebhookGuardOptions): () => void {
         `Unknown event ${JSON.stringify(event.slice(0, 100))} in X-GitHub-Event: GitHub sends no such webhook`,
       );
     }
-    // 2. The body, counted while it arrives.
-    const body = await readLimited(req, maxBytes);
+    const signature = String(req.headers["x-hub-signature-256"]);
+    if (!SIGNATURE.test(signature)) {
+      return refuse(req, res, 400, "X-Hub-Signature-256 must be sha256= and 64 hexadecimal digits");
+    }
+    // 2. The body, counted (and, with the secret, signed) while it arrives.
+    const hmac = options.secret && (await secretConfirmed()) ? createHmac("sha256", options.secret) : null;
+    const body = await readLimited(req, maxBytes, hmac);
     if (body === "aborted") return true; // the client went away: nobody to answer
     if (body === "too-large") return refuse(req, res, 413, tooLarge(maxBytes, "body"));
-    const signature = String(req.headers["x-hub-signature-256"]);
-    // Decoded as Probot decodes it, so both verify the same text.
-    if (!(await options.verify(utf8.decode(body), signature).catch(() => false))) {
-      return refuse(req, res, 400, "signature does not match event payload and secret");
-    }
+    const signed = hmac
+      ? timingSafeEqual(hmac.digest(), Buffer.from(signature.slice("sha256=".length), "hex"))
+      : // Decoded as Probot decodes it, so both verify the same text.
+        await options.verify(utf8.decode(body), signature).catch(() => false);
+    if (!signed) return refuse(req, res, 400, "signature does not match event payload and secret");
     if (body[firstNonSpace(body)] !== 0x7b /* { */) {
       return refuse(req, res, 400, "The payload must be a JSON object");
     }
@@ -125,8 +146,15 @@ function tooLarge(maxBytes: number, what: string): string {
   return `Payload too large (${what}): GitHub sends at most ${maxBytes} bytes`;
 }
 
-/** The body, or "too-large" as soon as it passes `maxBytes` (what was read is dropped), or "aborted". */
-function readLimited(req: IncomingMessage, maxBytes: number): Promise<Buffer | "too-large" | "aborted"> {
+/**
+ * The body, or "too-large" as soon as it passes `maxBytes` (what was read is dropped), or "aborted". Each chunk also
+ * goes into `hmac` as it arrives.
+ */
+function readLimited(
+  req: IncomingMessage,
+  maxBytes: number,
+  hmac: Hmac | null,
+): Promise<Buffer | "too-large" | "aborted"> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -142,7 +170,10 @@ function readLimited(req: IncomingMessage, maxBytes: number): Promise<Buffer | "
       if (size > maxBytes) {
         chunks.length = 0;
         done("too-large");
-      } else chunks.push(chunk);
+      } else {
+        chunks.push(chunk);
+        hmac?.update(chunk);
+      }
     };
     const onEnd = () => done(Buffer.concat(chunks, size));
     const onError = () => done("aborted");

@@ -11,13 +11,14 @@ import { TEST_APP_ID, testPrivateKey } from "../helpers/test-app.js";
 const SECRET = "guard-secret";
 const MB = 1024 * 1024;
 
-/** Probot's own Server (what `probot run` starts), in this process: same handler order, no child process. */
-let server: Server;
-let runtime: Runtime;
-let base: string;
-beforeAll(async () => {
+/**
+ * Probot's own Server (what `probot run` starts), in this process: same handler order, no child process. The app's
+ * environment names `envSecret` as WEBHOOK_SECRET (the guard signs while the body streams in when it is Probot's).
+ */
+async function startServer(envSecret: string) {
   const port = (await freePort()) as number;
-  server = new Server({
+  let runtime: Runtime | undefined;
+  const server = new Server({
     Probot: Probot.defaults({
       appId: TEST_APP_ID,
       privateKey: testPrivateKey(),
@@ -29,14 +30,30 @@ beforeAll(async () => {
     host: "127.0.0.1",
   });
   await server.load(
-    createGitopsReleaseBot({ queue: createMemoryQueue(), keepLocks: true, onRuntime: (r) => (runtime = r) }),
+    createGitopsReleaseBot({
+      queue: createMemoryQueue(),
+      keepLocks: true,
+      env: { ...process.env, WEBHOOK_SECRET: envSecret },
+      onRuntime: (r) => (runtime = r),
+    }),
   );
   await server.start();
-  base = `http://127.0.0.1:${port}`;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await runtime?.shutdown();
+      await server.stop();
+    },
+  };
+}
+
+let base: string;
+let stop: () => Promise<void>;
+beforeAll(async () => {
+  ({ base, stop } = await startServer(SECRET));
 });
 afterAll(async () => {
-  await runtime?.shutdown();
-  await server?.stop();
+  await stop?.();
 });
 
 /** A signed POST. fetch, not node:http: another test file's nock stays patched into node:http in this jest worker. */
@@ -76,7 +93,7 @@ describe("the webhook guard on Probot's own Server", () => {
     const limit = 25 * MB;
     const atLimit = `{"a":"${"x".repeat(limit - 8)}"}`;
     expect(Buffer.byteLength(atLimit)).toBe(limit);
-    const badSignature = { "x-hub-signature-256": "sha256=00" };
+    const badSignature = { "x-hub-signature-256": `sha256=${"0".repeat(64)}` };
     const forged = await post("/api/github/webhooks", "ping", atLimit, badSignature);
     expect(forged).toEqual({
       status: 400,
@@ -88,6 +105,38 @@ describe("the webhook guard on Probot's own Server", () => {
     );
     const over = `{"a":"${"x".repeat(limit - 7)}"}`;
     expect((await post("/api/github/webhooks", "ping", over)).status).toBe(413);
+  });
+
+  test("a signature header that is not sha256= and 64 hex digits is refused before the body is read", async () => {
+    for (const header of [
+      "sha256=00",
+      "sha1=0123456789abcdef0123456789abcdef01234567",
+      `sha256=${"g".repeat(64)}`,
+    ]) {
+      expect(await post("/api/github/webhooks", "ping", ping, { "x-hub-signature-256": header })).toEqual({
+        status: 400,
+        body: '{"error":"X-Hub-Signature-256 must be sha256= and 64 hexadecimal digits"}',
+      });
+    }
+  });
+
+  test("a WEBHOOK_SECRET in the app's environment that is not Probot's secret: Probot's verify decides", async () => {
+    const other = await startServer("not-probots-secret");
+    try {
+      const signedWithProbots = await fetch(`${other.base}/api/github/webhooks`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "ping",
+          "x-github-delivery": randomUUID(),
+          "x-hub-signature-256": signature(SECRET, ping),
+        },
+        body: ping,
+      });
+      expect(signedWithProbots.status).toBe(200);
+    } finally {
+      await other.stop();
+    }
   });
 
   test("only webhook POSTs are taken aside: GET on the route, and the private route called from outside, are 404", async () => {
