@@ -19,6 +19,15 @@ export interface RepoTree {
   truncated: boolean;
 }
 
+/**
+ * The paths of the tree's files that are at most `maxBytes` (or of unknown size): the files worth reading as
+ * manifests. A larger blob is never asked for: its base64 answer would be a string octokit's JSON parser cannot read
+ * (it throws on strings of about 8 MB) and no manifest the bot edits or reads is that large.
+ */
+export function pathsWithin(tree: RepoTree, maxBytes: number): string[] {
+  return [...tree.files.values()].filter((f) => f.size === null || f.size <= maxBytes).map((f) => f.path);
+}
+
 /** Reads the whole tree of a commit (or tag, or tree) in one recursive request. */
 export async function getTree(octokit: Octokit, repo: RepoRef, treeish: string): Promise<RepoTree> {
   const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: treeish, recursive: "1" });

@@ -4,7 +4,14 @@ import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
 import { findCheckRun } from "../github/checks.js";
 import { compareRefs } from "../github/commits.js";
-import { createTag, getBranchSha, getTagCommitSha, getTree, readBlobs } from "../github/git-data.js";
+import {
+  createTag,
+  getBranchSha,
+  getTagCommitSha,
+  getTree,
+  pathsWithin,
+  readBlobs,
+} from "../github/git-data.js";
 import { listOpenTrackingIssues, upsertTrackingIssue, type FoundIssue } from "../github/issues.js";
 import { findOpenPull, listPullRequestFiles } from "../github/pulls.js";
 import { getReleaseByTag, listDraftReleases } from "../github/releases.js";
@@ -34,6 +41,7 @@ import { promotionBranch, selectTargets, targetId } from "../rules/plan-promotio
 import { coalesce } from "../util/coalesce.js";
 import { withKeyedLock } from "../util/keyed-lock.js";
 import { LruCache } from "../util/lru-cache.js";
+import { MAX_MANIFEST_BYTES } from "../util/input-limits.js";
 import { mapConcurrent } from "../util/map-concurrent.js";
 import { inlineCode } from "../util/markdown.js";
 import { handleTagPush } from "./handle-tag-push.js";
@@ -227,7 +235,7 @@ async function writeDashboard(
   // 2. The tree of the default branch: targets, sources, Kustomizations (blobs by SHA are immutable: cached).
   const head = await getBranchSha(octokit, repo, branch);
   const tree = await getTree(octokit, repo, head);
-  const paths = [...tree.files.keys()];
+  const paths = pathsWithin(tree, MAX_MANIFEST_BYTES);
   const wanted = environmentFilesToRead(paths, promotion.targets, promotion);
   const read = await readBlobs(
     octokit,

@@ -8,7 +8,14 @@ import { discoverPromotionTargets, promotionDiscoveryFiles } from "../gitops/dis
 import { listKustomizations } from "../gitops/list-kustomizations.js";
 import type { EditRefusal, RefEdit } from "../gitops/set-source-ref.js";
 import { readFile } from "../github/contents.js";
-import { commitFileOnBranch, getBranchSha, getTree, readBlobs, type RepoTree } from "../github/git-data.js";
+import {
+  commitFileOnBranch,
+  getBranchSha,
+  getTree,
+  pathsWithin,
+  readBlobs,
+  type RepoTree,
+} from "../github/git-data.js";
 import { addLabels, closeTrackingIssue, upsertTrackingIssue } from "../github/issues.js";
 import { createPull, findOpenPull, requestReviewers, updatePull } from "../github/pulls.js";
 import type { Octokit, RepoRef } from "../github/types.js";
@@ -22,6 +29,7 @@ import {
 } from "../rules/plan-promotion.js";
 import { type Lease, withKeyedLock } from "../util/keyed-lock.js";
 import { LruCache } from "../util/lru-cache.js";
+import { MAX_MANIFEST_BYTES } from "../util/input-limits.js";
 import { inlineCode } from "../util/markdown.js";
 import { err, ok, type Result } from "../util/result.js";
 import { changedPaths } from "./gather-changed-paths.js";
@@ -182,7 +190,7 @@ async function locateTarget(
     return ok({ path: target.path, text: file.text });
   }
   const source = promotionSource(target);
-  const paths = [...tree!.files.keys()];
+  const paths = pathsWithin(tree!, MAX_MANIFEST_BYTES);
   const read = promotionDiscoveryFiles(paths, source, request.config.discoveryReads);
   const files = await readTexts(octokit, request, tree!, read, texts);
   const unread = promotionDiscoveryFiles(paths, source, Infinity).length - read.length;
@@ -200,7 +208,7 @@ async function describeConsumers(
   texts: FileTexts,
 ) {
   if ((target.kind !== "GitRepository" && target.kind !== "OCIRepository") || !tree) return null;
-  const candidates = rankConsumerCandidates([...tree.files.keys()]);
+  const candidates = rankConsumerCandidates(pathsWithin(tree, MAX_MANIFEST_BYTES));
   const read = candidates.slice(0, request.config.consumerReads);
   const files = await readTexts(octokit, request, tree, read, texts);
   const consumers = findSourceConsumers(files, promotionSource(target));

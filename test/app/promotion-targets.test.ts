@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Probot } from "probot";
-import { FakeGitHubRepo } from "../helpers/fake-github-repo.js";
+import { blobSha, FakeGitHubRepo } from "../helpers/fake-github-repo.js";
 import { mockGitHub, resetNock } from "../helpers/mock-github.js";
 import { createTestApp } from "../helpers/test-app.js";
 import { examplePayload } from "../helpers/webhooks.js";
@@ -84,6 +84,21 @@ describe("promotion targets beyond the real fixture", () => {
       "2 files hold GitRepository `flux-system/release`: `clusters/production/release.yaml`, `clusters/staging/release.yaml`",
     );
     expect(issue!.body).toContain("e.g. `path: clusters/production/release.yaml`");
+  });
+
+  test("a file over 2 MiB is never read (its base64 answer would break octokit's JSON parser): discovery sees the rest", async () => {
+    const files = fixtureFiles("fleet");
+    // A 3 MiB bundle that also holds the GitRepository: read, it would be a third candidate.
+    const bundle = `${files.get("clusters/production/release.yaml")}---\n# ${"x".repeat(3 * 1024 * 1024)}\n`;
+    files.set("clusters/production/bundle.yaml", bundle);
+    const { payload, fake, gh } = setUp(files, null, "v1.5.0");
+    await probot.receive({ name: "release", id: "1", payload } as never);
+    gh.finish();
+    const bundleSha = blobSha(bundle);
+    expect(gh.requests.filter((r) => r.path.includes(bundleSha))).toEqual([]);
+    expect(fake.issues[0]!.body).toContain(
+      "2 files hold GitRepository `flux-system/release`: `clusters/production/release.yaml`, `clusters/staging/release.yaml`",
+    );
   });
 
   test("fleet with `path`: production moves, staging is untouched", async () => {

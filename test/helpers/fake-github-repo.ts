@@ -145,6 +145,7 @@ export class FakeGitHubRepo {
         mode: "100644",
         type: "blob",
         sha: blobSha(text),
+        size: Buffer.byteLength(text),
       }));
       return [200, { sha: m[1], tree, truncated: false }];
     }
