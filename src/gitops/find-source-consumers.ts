@@ -65,6 +65,48 @@ export function findSourceConsumers(
   return consumers.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
 }
 
+/**
+ * The consumers of the copy of the source in `targetFile`. In a fleet every cluster folder defines its own copy
+ * (same kind, name and namespace: `clusters/staging/release.yaml`, `clusters/production/release.yaml`), and each
+ * Kustomization belongs to the copy nearest to its file (the longest shared folder path; a copy in the same file is
+ * nearest). With one copy among `files` (or none seen) every consumer is the target's. A Kustomization as near to
+ * another copy as to the target's is kept: listing one too many is safer than hiding one.
+ */
+export function consumersOfCopy(
+  consumers: readonly SourceConsumer[],
+  files: ReadonlyArray<{ path: string; text: string }>,
+  source: { kind: string; name: string; namespace: string },
+  targetFile: string,
+): SourceConsumer[] {
+  const copies = new Set(files.filter((f) => definesSource(f.text, source)).map((f) => f.path));
+  copies.add(targetFile);
+  if (copies.size === 1) return [...consumers];
+  const nearness = (a: string, b: string) => {
+    if (a === b) return Infinity;
+    const x = a.split("/").slice(0, -1);
+    const y = b.split("/").slice(0, -1);
+    let n = 0;
+    while (n < x.length && n < y.length && x[n] === y[n]) n++;
+    return n;
+  };
+  return consumers.filter((consumer) => {
+    const own = nearness(consumer.file, targetFile);
+    return [...copies].every((copy) => copy === targetFile || nearness(consumer.file, copy) <= own);
+  });
+}
+
+/** Whether a file defines the source object itself (kind, `metadata.name`, namespace defaulting to flux-system). */
+function definesSource(text: string, source: { kind: string; name: string; namespace: string }): boolean {
+  if (!text.includes(source.name) || !text.includes(source.kind)) return false;
+  return parseAllDocuments(text).some(
+    (doc) =>
+      !doc.errors.length &&
+      doc.get("kind") === source.kind &&
+      doc.getIn(["metadata", "name"]) === source.name &&
+      String(doc.getIn(["metadata", "namespace"]) ?? "flux-system") === source.namespace,
+  );
+}
+
 /** Changed files between the pinned and the new revision, and whether the list is complete. */
 export interface ChangedPaths {
   files: string[];

@@ -1,5 +1,6 @@
 import type { PromotionConfig, PromotionTarget } from "../config/sections/promotion.js";
 import {
+  consumersOfCopy,
   findSourceConsumers,
   productionChanges,
   rankConsumerCandidates,
@@ -116,7 +117,7 @@ async function attemptPromotion(
     path,
     release: { ...request.release, maxLength: request.config.releaseNotesMaxLength },
     compareUrl: `${request.htmlUrl}/compare/${edit.fromRevision}...${tag}`,
-    consumers: await describeConsumers(octokit, request, target, edit, tree, texts),
+    consumers: await describeConsumers(octokit, request, target, { ...edit, path }, tree, texts),
   });
   // 4. Write: one commit on the default branch's head, then the branch moves to it in one step (an open PR must
   //    never be left without commits: GitHub would close it for good).
@@ -203,7 +204,7 @@ async function describeConsumers(
   octokit: Octokit,
   request: PromotionRequest,
   target: PromotionTarget,
-  edit: RefEdit,
+  edit: RefEdit & { path: string },
   tree: RepoTree | null,
   texts: FileTexts,
 ) {
@@ -211,7 +212,14 @@ async function describeConsumers(
   const candidates = rankConsumerCandidates(pathsWithin(tree, MAX_MANIFEST_BYTES));
   const read = candidates.slice(0, request.config.consumerReads);
   const files = await readTexts(octokit, request, tree, read, texts);
-  const consumers = findSourceConsumers(files, promotionSource(target));
+  // Every file read in this attempt (discovery's too) tells where other clusters' copies of the source are.
+  const everyRead = [...texts].map(([path, text]) => ({ path, text }));
+  const consumers = consumersOfCopy(
+    findSourceConsumers(files, promotionSource(target)),
+    everyRead,
+    promotionSource(target),
+    edit.path,
+  );
   const changed = consumers.length
     ? await changedPaths(octokit, request.repo, edit.fromRevision, request.tag)
     : { files: [], complete: true, via: "compare" as const };

@@ -114,6 +114,11 @@ describe("promotion targets beyond the real fixture", () => {
     expect(fake.pulls[0]!.body).toContain(
       "Moves production (GitRepository `flux-system/release`, `production`) from tag `v1.4.0` to tag `v1.5.0`.",
     );
+    // Staging's copy of the source has its own Kustomization: production's PR does not list it.
+    expect(fake.pulls[0]!.body).toContain("1 Flux Kustomizations use this source; 1 change.");
+    expect(fake.pulls[0]!.body).toContain("- `apps` (`./apps/production`): **changes**");
+    expect(fake.pulls[0]!.body).not.toContain("./apps/staging");
+    expect(fake.pulls[0]!.body).toContain('"tracked":[["flux-system","apps",null]]');
   });
 
   test("Argo CD: an Application deploying a Helm chart is not bumped to the Git tag (blocked, with the fix)", async () => {
