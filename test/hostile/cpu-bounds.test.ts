@@ -33,11 +33,20 @@ const commit = (message: string) => ({
   author: { login: "stranger", name: "Stranger" },
 });
 
+/**
+ * CPU ms of one call: the least of 3 calls. `process.cpuUsage` counts the whole process (the garbage collector's
+ * threads too, which on a loaded CI machine may collect other tests' garbage during the call); the least of three
+ * is the code's own cost. A pathological input costs as much on every call, so it still fails.
+ */
 function cpuMs(run: () => unknown): number {
-  const start = process.cpuUsage();
-  run();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
+  let least = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const start = process.cpuUsage();
+    run();
+    const used = process.cpuUsage(start);
+    least = Math.min(least, (used.user + used.system) / 1000);
+  }
+  return least;
 }
 
 const rows: Array<[string, () => unknown]> = [
