@@ -4,18 +4,21 @@ import { ProbotOctokit } from "probot";
 import { BLOB_BATCH, readBlobs, readBlobTexts } from "../../src/github/git-data.js";
 import { LruCache } from "../../src/util/lru-cache.js";
 
+/** A client that neither retries nor throttles: each nock answer is seen once, as sent. */
+const octokit = () =>
+  new ProbotOctokit({
+    auth: { token: "test-token" },
+    retry: { enabled: false },
+    throttle: { enabled: false },
+  });
+const repo = { owner: "o", repo: "r" };
+afterEach(() => nock.cleanAll());
+
 /**
  * A promotion reads dozens of blobs; a rate limit on one of them fails the attempt. With a cache, the blobs read before
  * the failure are not read again by the retry (a blob's SHA names its content, so a cached text is never stale).
  */
 describe("readBlobs with a cache", () => {
-  const octokit = () =>
-    new ProbotOctokit({
-      auth: { token: "test-token" },
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    });
-  const repo = { owner: "o", repo: "r" };
   const sha = (c: string) => c.repeat(40);
   const blob = (text: string) => ({
     sha: "x",
@@ -25,7 +28,6 @@ describe("readBlobs with a cache", () => {
     content: Buffer.from(text).toString("base64"),
     encoding: "base64",
   });
-  afterEach(() => nock.cleanAll());
 
   test("a retry after a rate limit reads only the blobs the failed attempt did not get", async () => {
     const cache = new LruCache<string>(1024);
@@ -70,15 +72,7 @@ describe("readBlobs with a cache", () => {
  * REST (reads are not paced), a larger set in one GraphQL query.
  */
 describe("readBlobTexts", () => {
-  const octokit = () =>
-    new ProbotOctokit({
-      auth: { token: "test-token" },
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    });
-  const repo = { owner: "o", repo: "r" };
   const sha = (n: number) => n.toString(16).padStart(40, "0");
-  afterEach(() => nock.cleanAll());
 
   test("a few blobs: one REST read each; a NUL byte makes a blob binary (text null), as GraphQL says", async () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]);
