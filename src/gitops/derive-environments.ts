@@ -1,7 +1,7 @@
 import { parseAllDocuments } from "yaml";
 import type { PromotionTarget } from "../config/sections/promotion.js";
 import { targetDisplayName, targetId } from "../rules/plan-promotion.js";
-import { findSourceConsumers, rankConsumerCandidates } from "./find-source-consumers.js";
+import { consumersOfCopy, findSourceConsumers, rankConsumerCandidates } from "./find-source-consumers.js";
 import { rankTargetCandidates } from "./rank-target-candidates.js";
 import { readSourceRef, type PinnedRef, type SourceTarget } from "./set-source-ref.js";
 
@@ -132,12 +132,15 @@ function findBranchSources(files: ReadonlyMap<string, string>): BranchSource[] {
 const clusterName = (secret: string | null) =>
   secret === null ? "management cluster" : secret.replace(/-kubeconfig$/, "");
 
+/** The clusters the copy of the source in `file` reaches (in a fleet, each cluster folder has its own copy). */
 function clustersOf(
   files: ReadonlyMap<string, string>,
   source: { kind: string; name: string; namespace: string },
+  file: string,
 ) {
   const list = [...files].map(([path, text]) => ({ path, text }));
-  return [...new Set(findSourceConsumers(list, source).map((c) => clusterName(c.cluster)))].sort();
+  const consumers = consumersOfCopy(findSourceConsumers(list, source), list, source, file);
+  return [...new Set(consumers.map((c) => clusterName(c.cluster)))].sort();
 }
 
 /**
@@ -160,7 +163,7 @@ export function deriveEnvironments(
       role: "production",
       ref: { type: pinned.field === "branch" ? "branch" : "tag", name: pinned.value },
       source: { kind: target.kind, name: target.name, namespace: target.namespace, file: path },
-      clusters: target.kind === "Application" ? [] : clustersOf(files, target),
+      clusters: target.kind === "Application" ? [] : clustersOf(files, target, path),
       targetId: targetId(target),
     });
   }
@@ -172,7 +175,7 @@ export function deriveEnvironments(
         role: "non-production",
         ref: { type: "branch", name: s.branch },
         source: { kind: s.kind, name: s.name, namespace: s.namespace, file: s.file },
-        clusters: clustersOf(files, s),
+        clusters: clustersOf(files, s, s.file),
         targetId: null,
       }),
     );

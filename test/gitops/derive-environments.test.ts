@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
+import { parseConfig } from "../../src/config/parse-config.js";
+import { deriveEnvironments, locatePromotionTargets } from "../../src/gitops/derive-environments.js";
 import { suggestNextVersion, waitingChanges } from "../../src/notes/waiting-changes.js";
 import { buildHistoryRepo, loadHistory, rewindHistory } from "../helpers/history-repo.js";
 import { cli } from "../helpers/run-cli.js";
@@ -166,5 +168,58 @@ describe("waiting changes and the next version (pure)", () => {
     ).toBe("v1.3.0");
     expect(suggestNextVersion([{ type: "feat", breaking: false }], [], "v", rules)).toBe("v0.1.0");
     expect(suggestNextVersion([], tags, "v", rules)).toBeNull();
+  });
+});
+
+/**
+ * A fleet (shape of fluxcd/flux2-kustomize-helm-example, test/fixtures/promotion/fleet): each cluster folder has its
+ * own copy of the `release` source and the Kustomizations that use it, each reaching its cluster by kubeconfig.
+ * Production's environment lists production's cluster only.
+ */
+describe("environments of a fleet", () => {
+  const clusterFile = (cluster: string, tag: string) =>
+    [
+      "apiVersion: source.toolkit.fluxcd.io/v1",
+      "kind: GitRepository",
+      "metadata:",
+      "  name: release",
+      "  namespace: flux-system",
+      "spec:",
+      "  ref:",
+      `    tag: ${tag}`,
+      "  url: https://github.com/example/fleet",
+      "---",
+      "apiVersion: kustomize.toolkit.fluxcd.io/v1",
+      "kind: Kustomization",
+      "metadata:",
+      "  name: apps",
+      "  namespace: flux-system",
+      "spec:",
+      `  path: ./apps/${cluster}`,
+      "  kubeConfig:",
+      "    secretRef:",
+      `      name: ${cluster}-kubeconfig`,
+      "  sourceRef:",
+      "    kind: GitRepository",
+      "    name: release",
+      "",
+    ].join("\n");
+
+  test("the production target's copy reaches production's cluster, not staging's", () => {
+    const files = new Map([
+      ["clusters/staging/release.yaml", clusterFile("staging", "v1.5.0")],
+      ["clusters/production/release.yaml", clusterFile("production", "v1.4.0")],
+    ]);
+    const config = parseConfig({
+      promotion: { targets: [{ id: "production", path: "clusters/production/release.yaml" }] },
+    });
+    if (!config.ok) throw new Error(JSON.stringify(config.error));
+    const located = locatePromotionTargets([...files.keys()], files, config.value.promotion.targets, 10);
+    const [production] = deriveEnvironments(files, located);
+    expect(production).toMatchObject({
+      role: "production",
+      ref: { type: "tag", name: "v1.4.0" },
+      clusters: ["production"],
+    });
   });
 });
