@@ -66,11 +66,12 @@ export function guardWebhookRoute(options: WebhookGuardOptions): () => void {
   // The secret is used for streaming only once `verify` (Probot's own secret) agrees with it on a probe.
   let confirmed: Promise<boolean> | undefined;
   const secretConfirmed = () => {
+    if (confirmed) return confirmed;
     const probe = "{}";
     const signature = `sha256=${createHmac("sha256", options.secret ?? "")
       .update(probe)
       .digest("hex")}`;
-    return (confirmed ??= options.verify(probe, signature).catch(() => false));
+    return (confirmed = options.verify(probe, signature).catch(() => false));
   };
 
   const refuse = (req: Guarded, res: ServerResponse, status: number, error: string): true => {
@@ -109,7 +110,13 @@ export function guardWebhookRoute(options: WebhookGuardOptions): () => void {
     }
     const signature = String(req.headers["x-hub-signature-256"]);
     if (!SIGNATURE.test(signature)) {
-      return refuse(req, res, 400, "X-Hub-Signature-256 must be sha256= and 64 hexadecimal digits");
+      return refuse(
+        req,
+        res,
+        400,
+        `X-Hub-Signature-256 ${JSON.stringify(signature.slice(0, 80))} is not "sha256=" followed by 64 hexadecimal ` +
+          "digits: sign the body with HMAC-SHA256 and the webhook secret, as GitHub does",
+      );
     }
     // 2. The body, counted (and, with the secret, signed) while it arrives.
     const hmac = options.secret && (await secretConfirmed()) ? createHmac("sha256", options.secret) : null;

@@ -115,7 +115,11 @@ describe("the webhook guard on Probot's own Server", () => {
     ]) {
       expect(await post("/api/github/webhooks", "ping", ping, { "x-hub-signature-256": header })).toEqual({
         status: 400,
-        body: '{"error":"X-Hub-Signature-256 must be sha256= and 64 hexadecimal digits"}',
+        body: JSON.stringify({
+          error:
+            `X-Hub-Signature-256 ${JSON.stringify(header)} is not "sha256=" followed by 64 hexadecimal digits: ` +
+            "sign the body with HMAC-SHA256 and the webhook secret, as GitHub does",
+        }),
       });
     }
   });
