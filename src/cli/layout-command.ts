@@ -83,7 +83,6 @@ export function layoutCommand(args: string[], out: (text: string) => void): numb
   return findings.some((f) => f.severity !== "notice") ? EXIT.findings : EXIT.ok;
 }
 
-/** Every file below `dir` as a `/`-separated relative path, sorted; `.git/` is skipped, symlinks are not followed. */
 /** A finding as `--json` prints it (`layout` and `init`): where, which rule, how bad, what to do. */
 export function findingJson({ path: file, line, column, rule, severity, message }: LayoutFinding) {
   return {
@@ -96,6 +95,7 @@ export function findingJson({ path: file, line, column, rule, severity, message 
   };
 }
 
+/** Every file below `dir` as a `/`-separated relative path, sorted; `.git/` is skipped, symlinks are not followed. */
 export function listFiles(dir: string): string[] {
   const files: string[] = [];
   const walk = (relative: string) => {

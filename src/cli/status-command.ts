@@ -6,7 +6,12 @@ import {
   environmentFilesToRead,
   locatePromotionTargets,
 } from "../gitops/derive-environments.js";
-import { composeRepositoryStatus, productionBase, renderStatusText } from "../notes/environment-status.js";
+import {
+  composeRepositoryStatus,
+  productionBase,
+  renderStatusText,
+  statusRules,
+} from "../notes/environment-status.js";
 import { latestVersionTag } from "../notes/waiting-changes.js";
 import { EXIT, readCliConfig, UsageError } from "./cli-config.js";
 import { git, localCommits, localTags } from "./local-release-range.js";
@@ -78,7 +83,7 @@ export async function statusCommand(args: string[], out: (text: string) => void)
     : new Map<string, string[]>();
 
   // 3. Compose (pure) and print.
-  const status = composeRepositoryStatus(config.value, {
+  const status = composeRepositoryStatus(statusRules(config.value), {
     environments: environments.map((env, i) => ({ ...env, commit: commits[i] ?? null })),
     located,
     head,

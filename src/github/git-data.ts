@@ -1,5 +1,5 @@
 import { mapConcurrent } from "../util/map-concurrent.js";
-import type { LruCache } from "../util/lru-cache.js";
+import { LruCache } from "../util/lru-cache.js";
 import type { ChangedFile } from "./pulls.js";
 import { statusOf, type Octokit, type RepoRef } from "./types.js";
 import { asRateLimitError } from "./commits.js";
@@ -181,6 +181,12 @@ function graphqlError(errors: Array<{ type?: string; message?: string }>): Error
     errors,
   });
 }
+
+/**
+ * Blob texts by SHA, per process and bounded, for the features that read the default branch's files again and again
+ * (promotion, the dashboard): a blob's SHA names its content, so an entry is never stale.
+ */
+export const sharedBlobTexts = new LruCache<string>(8 * 1024 * 1024);
 
 /**
  * Reads many blobs, `concurrency` at a time (GitHub's secondary rate limits punish bursts). With `cache`, blobs already

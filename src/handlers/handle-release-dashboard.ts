@@ -1,4 +1,3 @@
-import { compileExcludeTitle } from "../notes/build-release-notes.js";
 import type { Context } from "probot";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
@@ -11,6 +10,7 @@ import {
   getTree,
   pathsWithin,
   readBlobs,
+  sharedBlobTexts,
 } from "../github/git-data.js";
 import { listOpenTrackingIssues, upsertTrackingIssue, type FoundIssue } from "../github/issues.js";
 import { findOpenPull, listPullRequestFiles } from "../github/pulls.js";
@@ -23,7 +23,7 @@ import {
   locatePromotionTargets,
 } from "../gitops/derive-environments.js";
 import { pullRequestOfCommit, type ReleaseCommit } from "../notes/collect-release-entries.js";
-import { composeRepositoryStatus, productionBase } from "../notes/environment-status.js";
+import { composeRepositoryStatus, productionBase, statusRules } from "../notes/environment-status.js";
 import { latestVersionTag } from "../notes/waiting-changes.js";
 import { parseVersionTag } from "../notes/version-tags.js";
 import { readPromotionTag } from "../report/promotion-body.js";
@@ -216,7 +216,6 @@ function refreshDashboard(context: Context, answers?: AddAnswers): Promise<void>
   return answers ? run() : coalesce(key, delayMs(), run);
 }
 
-const blobCache = new LruCache<string>(4 * 1024 * 1024);
 const mergedPullFiles = new LruCache<string[]>(2 * 1024 * 1024);
 
 /** Gather → render → write (unchanged body: no write). */
@@ -241,7 +240,7 @@ async function writeDashboard(
     octokit,
     repo,
     wanted.map((path) => ({ path, sha: tree.files.get(path)!.sha })),
-    { cache: blobCache },
+    { cache: sharedBlobTexts },
   );
   const files = new Map(read.map((file) => [file.path, file.text]));
 
@@ -276,7 +275,8 @@ async function writeDashboard(
     Promise.all(promotion.targets.map((t) => findOpenPull(octokit, repo, promotionBranch(t)))),
   ]);
   const pathsOf = await waitingPullPaths(octokit, repo, toProduction.commits, payload);
-  const status = composeRepositoryStatus(config.value, {
+  const rules = statusRules(config.value);
+  const status = composeRepositoryStatus(rules, {
     head,
     environments: environments.map((env, i) => ({ ...env, commit: commits[i] ?? null })),
     located,
@@ -286,12 +286,11 @@ async function writeDashboard(
     tags,
     pathsOf: (sha) => pathsOf.get(sha) ?? null,
   });
-  const excludeTitles = release.excludeTitles.map(compileExcludeTitle);
   // The latest promotion: the newest promotion commit since the production tag; its Rollout check and the release's
   // Rollout section are written by the rollout feature (read here, never computed).
   const promotionCommit = [...toProduction.commits]
     .reverse()
-    .find((c) => excludeTitles.some((p) => p.test(pullRequestOfCommit(c).title)));
+    .find((c) => rules.excludeTitles.some((p) => p.test(pullRequestOfCommit(c).title)));
   const rollout = promotionCommit
     ? {
         sha: promotionCommit.sha,

@@ -15,6 +15,7 @@ import {
   getTree,
   pathsWithin,
   readBlobs,
+  sharedBlobTexts,
   type RepoTree,
 } from "../github/git-data.js";
 import { addLabels, closeTrackingIssue, upsertTrackingIssue } from "../github/issues.js";
@@ -29,7 +30,6 @@ import {
   targetId,
 } from "../rules/plan-promotion.js";
 import { type Lease, withKeyedLock } from "../util/keyed-lock.js";
-import { LruCache } from "../util/lru-cache.js";
 import { MAX_MANIFEST_BYTES } from "../util/input-limits.js";
 import { inlineCode } from "../util/markdown.js";
 import { err, ok, type Result } from "../util/result.js";
@@ -233,9 +233,6 @@ async function describeConsumers(
   };
 }
 
-/** Blob texts by SHA (immutable), per process and bounded: a retried or repeated promotion reads only what is new. */
-const blobTexts = new LruCache<string>(8 * 1024 * 1024);
-
 /** Files of the default branch's tree read during one attempt, by path: discovery's reads serve the consumers too. */
 type FileTexts = Map<string, string>;
 
@@ -252,7 +249,7 @@ async function readTexts(
     octokit,
     request.repo,
     missing.map((path) => ({ path, sha: tree.files.get(path)!.sha })),
-    { cache: blobTexts },
+    { cache: sharedBlobTexts },
   );
   for (const file of read) texts.set(file.path, file.text);
   return paths.map((path) => ({ path, text: texts.get(path)! }));

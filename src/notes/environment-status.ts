@@ -82,22 +82,31 @@ export interface GatheredStatus
   located: readonly LocatedTarget[];
 }
 
-/** The status of a repository from what was gathered and its configuration: one decision for the CLI and the app. */
-export function composeRepositoryStatus(
-  config: Pick<Config, "layout" | "release" | "dashboard">,
-  gathered: GatheredStatus,
-): EnvironmentStatus {
+/** What the status takes from the configuration, compiled once (the dashboard uses the title patterns again). */
+export type StatusRules = Pick<
+  StatusInput,
+  "matcher" | "impactRules" | "excludeTitles" | "tagPrefix" | "nextVersion"
+>;
+
+export function statusRules(config: Pick<Config, "layout" | "release" | "dashboard">): StatusRules {
   const matcher = layoutPathMatcher(config.layout);
-  return composeStatus({
-    ...gathered,
-    blocked: gathered.located.flatMap((l) =>
-      "problem" in l ? [{ target: targetId(l.target), problem: l.problem }] : [],
-    ),
+  return {
     matcher: matcher.ok ? matcher.value : null,
     impactRules: config.release.impact.groups,
     excludeTitles: config.release.excludeTitles.map(compileExcludeTitle),
     tagPrefix: config.release.tagPrefix,
     nextVersion: config.dashboard.nextVersion,
+  };
+}
+
+/** The status of a repository from what was gathered and its rules: one decision for the CLI and the app. */
+export function composeRepositoryStatus(rules: StatusRules, gathered: GatheredStatus): EnvironmentStatus {
+  return composeStatus({
+    ...gathered,
+    ...rules,
+    blocked: gathered.located.flatMap((l) =>
+      "problem" in l ? [{ target: targetId(l.target), problem: l.problem }] : [],
+    ),
   });
 }
 
