@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseConfig } from "../../src/config/parse-config.js";
 import { deriveEnvironments, locatePromotionTargets } from "../../src/gitops/derive-environments.js";
 import { suggestNextVersion, waitingChanges } from "../../src/notes/waiting-changes.js";
@@ -172,44 +175,24 @@ describe("waiting changes and the next version (pure)", () => {
 });
 
 /**
- * A fleet (shape of fluxcd/flux2-kustomize-helm-example, test/fixtures/promotion/fleet): each cluster folder has its
- * own copy of the `release` source and the Kustomizations that use it, each reaching its cluster by kubeconfig.
- * Production's environment lists production's cluster only.
+ * The fleet fixture (test/fixtures/promotion/fleet, shape of fluxcd/flux2-kustomize-helm-example): each cluster folder
+ * has its own copy of the `release` source and the Kustomization that uses it; here each Kustomization reaches its
+ * cluster by kubeconfig. Production's environment lists production's cluster only.
  */
 describe("environments of a fleet", () => {
-  const clusterFile = (cluster: string, tag: string) =>
-    [
-      "apiVersion: source.toolkit.fluxcd.io/v1",
-      "kind: GitRepository",
-      "metadata:",
-      "  name: release",
-      "  namespace: flux-system",
-      "spec:",
-      "  ref:",
-      `    tag: ${tag}`,
-      "  url: https://github.com/example/fleet",
-      "---",
-      "apiVersion: kustomize.toolkit.fluxcd.io/v1",
-      "kind: Kustomization",
-      "metadata:",
-      "  name: apps",
-      "  namespace: flux-system",
-      "spec:",
-      `  path: ./apps/${cluster}`,
-      "  kubeConfig:",
-      "    secretRef:",
-      `      name: ${cluster}-kubeconfig`,
-      "  sourceRef:",
-      "    kind: GitRepository",
-      "    name: release",
-      "",
-    ].join("\n");
+  const FLEET = path.join(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/promotion/fleet");
+  const clusterFile = (cluster: string) =>
+    readFileSync(path.join(FLEET, `clusters/${cluster}/release.yaml`), "utf8").replace(
+      `  path: ./apps/${cluster}\n`,
+      `  path: ./apps/${cluster}\n  kubeConfig:\n    secretRef:\n      name: ${cluster}-kubeconfig\n`,
+    );
 
   test("the production target's copy reaches production's cluster, not staging's", () => {
     const files = new Map([
-      ["clusters/staging/release.yaml", clusterFile("staging", "v1.5.0")],
-      ["clusters/production/release.yaml", clusterFile("production", "v1.4.0")],
+      ["clusters/staging/release.yaml", clusterFile("staging")],
+      ["clusters/production/release.yaml", clusterFile("production")],
     ]);
+    expect(files.get("clusters/staging/release.yaml")).toContain("name: staging-kubeconfig");
     const config = parseConfig({
       promotion: { targets: [{ id: "production", path: "clusters/production/release.yaml" }] },
     });
