@@ -94,3 +94,10 @@ export async function withRealNetwork(fn) {
     if (wasActive) nock.activate();
   }
 }
+
+/**
+ * The configuration file every benchmark repository has: it opts the repository in (an inactive repository costs one
+ * configuration read and nothing else) and leaves every option at its default. GitHub answers it raw.
+ */
+export const OPT_IN_FILE = "# gitops-release-bot: on, every option at its default\n";
+export const RAW_FILE_HEADERS = { "content-type": "application/vnd.github.raw; charset=utf-8" };

@@ -6,7 +6,14 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { baselineMs as measureBaseline, benchApp, cpuMs, fmt } from "./bench-lib.js";
+import {
+  baselineMs as measureBaseline,
+  benchApp,
+  cpuMs,
+  fmt,
+  OPT_IN_FILE,
+  RAW_FILE_HEADERS,
+} from "./bench-lib.js";
 import { answerBlobTexts, isBlobTextsQuery } from "./lib/graphql-blobs.js";
 import { clearConfigCache } from "../lib/github/contents.js";
 import { parseConfig } from "../lib/config/parse-config.js";
@@ -367,11 +374,7 @@ async function allChecksRun() {
 
 /** The repository opted in with its own configuration file (every option at its default): one read per delivery. */
 function optIn(api) {
-  api
-    .get(/\/contents\/\.github%2Fgitops-release-bot\.yml/)
-    .reply(200, "# gitops-release-bot: on, every option at its default\n", {
-      "content-type": "application/vnd.github.raw; charset=utf-8",
-    });
+  api.get(/\/contents\/\.github%2Fgitops-release-bot\.yml/).reply(200, OPT_IN_FILE, RAW_FILE_HEADERS);
 }
 
 // `node bench/layout.bench.js` (after `npm run build`): this section alone, printed.

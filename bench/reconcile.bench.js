@@ -5,7 +5,7 @@ import { generateKeyPairSync, createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import { Probot, ProbotOctokit } from "probot";
-import { fmt, withRealNetwork } from "./bench-lib.js";
+import { fmt, OPT_IN_FILE, withRealNetwork } from "./bench-lib.js";
 import { createReconciler } from "../lib/runtime/reconcile.js";
 
 const INSTALLATIONS = 4;
@@ -15,7 +15,6 @@ const TAGS = ["v1.0.0", "v1.0.1", "v1.0.2", "v1.1.0"];
 const RELEASE_FILE = "providers/aws/v1/mgmt/namespaced/flux-system/gitrepository-release.yaml";
 const sha = (text) => createHash("sha1").update(text).digest("hex");
 const STARTED = Date.now();
-const OPT_IN_FILE = "# gitops-release-bot: on, every option at its default\n";
 
 /** The answers of an idle organisation: every PR has the bot's three checks, the newest tag is released and pinned. */
 function answer(path, query) {

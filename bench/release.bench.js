@@ -1,7 +1,7 @@
 // Release drafts: CPU time of the notes for a 10,000-commit range, and the API calls a tag push makes against the
 // minimum (tags list, ⌈C/100⌉ compare pages, release lookup, one write).
 import nock from "nock";
-import { benchApp, cpuMs, fmt } from "./bench-lib.js";
+import { benchApp, cpuMs, fmt, OPT_IN_FILE, RAW_FILE_HEADERS } from "./bench-lib.js";
 import { clearKnownContributors } from "../lib/github/commits.js";
 import { clearConfigCache } from "../lib/github/contents.js";
 import { planReleaseNotes, renderPlannedNotes } from "../lib/notes/build-release-notes.js";
@@ -118,9 +118,7 @@ async function apiCalls(commitCount, { numbered = true } = {}) {
     .reply(201, { token: "t", expires_at: "2099-01-01T00:00:00Z" })
     // The repository opted in with its own configuration file (every option at its default).
     .get(/contents/)
-    .reply(200, "# gitops-release-bot: on, every option at its default\n", {
-      "content-type": "application/vnd.github.raw; charset=utf-8",
-    })
+    .reply(200, OPT_IN_FILE, RAW_FILE_HEADERS)
     .get(`${R}/tags`)
     .query(true)
     .reply(200, [{ name: "v1.0.0" }, { name: "v2.0.0" }])

@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import nock from "nock";
 import { auditMainCommit } from "../lib/rules/audit-main-commit.js";
 import { parseConfig } from "../lib/config/parse-config.js";
-import { benchApp, cpuMs, fmt } from "./bench-lib.js";
+import { benchApp, cpuMs, fmt, OPT_IN_FILE, RAW_FILE_HEADERS } from "./bench-lib.js";
 import { clearConfigCache } from "../lib/github/contents.js";
 
 const API = "https://api.github.com";
@@ -59,16 +59,7 @@ function fakeGitHub(commits, latencyMs = 0) {
     .get(/\/contents\//)
     .delay(latencyMs)
     // The repository opted in with its own configuration file (every option at its default).
-    .reply(
-      () => (
-        count("config"),
-        [
-          200,
-          "# gitops-release-bot: on, every option at its default\n",
-          { "content-type": "application/vnd.github.raw; charset=utf-8" },
-        ]
-      ),
-    );
+    .reply(() => (count("config"), [200, OPT_IN_FILE, RAW_FILE_HEADERS]));
   scope
     .get(/\/compare\//)
     .query(true)

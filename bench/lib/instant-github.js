@@ -10,6 +10,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import { requestProblems, responseProblems } from "../../demo/lib/github-rest-schema.js";
+import { OPT_IN_FILE, RAW_FILE_HEADERS } from "../bench-lib.js";
 import { graphqlRequestProblems } from "../../demo/lib/github-graphql-schema.js";
 import {
   appJson,
@@ -21,7 +22,6 @@ import {
   repositoryJson,
 } from "../../demo/lib/github-shapes.js";
 
-const OPT_IN_FILE = "# gitops-release-bot: on, every option at its default\n";
 import { examplePayload } from "../../demo/lib/webhook-examples.js";
 
 const DOCS = "https://docs.github.com/rest";
@@ -291,7 +291,7 @@ export class InstantGitHub {
     if (method === "GET" && rest === "") return [200, fullRepositoryJson(this.urls, repo)];
     // Every repository opted in with its own configuration file (every option at its default).
     if (method === "GET" && rest === "/contents/.github%2Fgitops-release-bot.yml")
-      return [200, OPT_IN_FILE, { "content-type": "application/vnd.github.raw; charset=utf-8" }];
+      return [200, OPT_IN_FILE, RAW_FILE_HEADERS];
     if (method === "GET" && rest.startsWith("/contents/")) return notFound;
     m = /^\/pulls\/(\d+)\/(files|commits)$/.exec(rest);
     if (m && method === "GET") {
